@@ -1,0 +1,1 @@
+"""The command-line interface: the only layer that knows about click, files and exit codes."""

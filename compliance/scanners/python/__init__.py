@@ -1,0 +1,1 @@
+"""Scanners for the Python ecosystem: manifests, lockfiles, installed environments."""
