@@ -86,7 +86,8 @@ def parse_requirement(
     try:
         req = Requirement(text)
     except InvalidRequirement as e:
-        raise ParseError(location.path, f"invalid requirement {text.strip()!r}: {e}",
+        reason = str(e).splitlines()[0] if str(e) else "not PEP 508"
+        raise ParseError(location.path, f"invalid requirement {text.strip()!r}: {reason}",
                          location.line) from e
     version, constraint = split_specifier(req.specifier)
     source = source_from_url(req.url) if req.url else DEFAULT_REGISTRY
