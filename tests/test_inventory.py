@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from compliance.inventory import build_inventory, purl_for
 from compliance.model import (
     ROOT,
@@ -111,3 +114,16 @@ def test_hashes_are_merged_and_sorted() -> None:
     inv = build_inventory("repo", [b, a])
     (comp,) = inv.components.values()
     assert comp.hashes == [H1, H2]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.from_regex(r"[a-z0-9][a-z0-9._~-]{0,20}", fullmatch=True),
+    version=st.one_of(st.none(), st.from_regex(r"[A-Za-z0-9][A-Za-z0-9.+!_~-]{0,12}", fullmatch=True)),
+    ecosystem=st.sampled_from(["pypi", "conda", "npm", "cargo"]),
+)
+def test_purl_fast_path_matches_packageurl(name: str, version: str | None, ecosystem: str) -> None:
+    from packageurl import PackageURL
+
+    expected = PackageURL(type=ecosystem, name=name, version=version).to_string()
+    assert purl_for(ecosystem, name, version, Source()) == expected

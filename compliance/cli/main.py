@@ -10,6 +10,7 @@ import click
 
 from compliance import __version__
 from compliance.cli import exit_codes
+from compliance.cli.licenses import licenses_group
 from compliance.cli.scan import scan_command
 from compliance.errors import ComplianceError
 
@@ -39,6 +40,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 cli.add_command(scan_command)
+cli.add_command(licenses_group)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""License intelligence: declared license strings, classifiers and texts to SPDX expressions."""
