@@ -220,3 +220,4 @@ def _absorb(comp: Component, decl: Declaration) -> None:
         if lic not in comp.licenses:
             comp.licenses.append(lic)
     comp.editable = comp.editable or decl.editable
+    comp.extra_indexes.update(decl.extra_indexes)

@@ -179,6 +179,9 @@ class Declaration:
     editable: bool = False
     licenses: tuple[LicenseEvidence, ...] = ()
     key: str = ""
+    # other indexes the installer may take this package from (``--extra-index-url``): the
+    # dependency-confusion surface
+    extra_indexes: tuple[str, ...] = ()
 
     @property
     def canonical(self) -> str:
@@ -260,6 +263,7 @@ class Component:
     markers: set[str] = field(default_factory=set)
     licenses: list[LicenseEvidence] = field(default_factory=list)
     editable: bool = False
+    extra_indexes: set[str] = field(default_factory=set)
 
     @property
     def pinned(self) -> bool:

@@ -76,8 +76,9 @@ def scan_repository(
             parsed += 1
     results_env = [_scan_environment(p) for p in config.python_environments]
     inventory = build_inventory(root.name, [*results, *results_env], files_scanned=stats.files)
-    inventory.diagnostics[:0] = stats.diagnostics
-    inventory.diagnostics.sort(key=lambda d: (d.path, d.line or 0, d.message))
+    # an included file reports its problems once per file that includes it: keep one of each
+    unique = dict.fromkeys([*stats.diagnostics, *inventory.diagnostics])
+    inventory.diagnostics = sorted(unique, key=lambda d: (d.path, d.line or 0, d.message))
     return ScanReport(inventory, stats, parsed)
 
 

@@ -95,6 +95,7 @@ def _props(comp: Component, spec: SpecVersion) -> list[JsonDict]:
     props.append(("source", src.kind.value))
     if src.url and src.kind is SourceKind.REGISTRY and not src.is_default_registry:
         props.append(("index-url", src.url))
+    props.extend(("extra-index-url", u) for u in sorted(comp.extra_indexes))
     if src.kind is SourceKind.PATH and src.url:
         props.append(("path", src.url))
     if src.revision:

@@ -110,7 +110,7 @@ def _contained(root: Path, path: Path) -> Path | None:
     """Resolve ``path`` (following links) and return it when it stays under ``root``."""
     try:
         real = path.resolve(strict=True)
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the path
         return None
     root_real = root.resolve()
     if real == root_real or root_real in real.parents:

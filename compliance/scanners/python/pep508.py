@@ -90,7 +90,11 @@ def parse_requirement(
         raise ParseError(location.path, f"invalid requirement {text.strip()!r}: {reason}",
                          location.line) from e
     version, constraint = split_specifier(req.specifier)
-    source = source_from_url(req.url) if req.url else DEFAULT_REGISTRY
+    try:
+        source = source_from_url(req.url) if req.url else DEFAULT_REGISTRY
+    except ValueError as e:  # urllib refuses the URL (bad IPv6 host, bad port)
+        raise ParseError(location.path, f"invalid URL in {text.strip()!r}: {e}",
+                         location.line) from e
     marker = str(req.marker) if req.marker else None
     if marker and "extra ==" in marker and scope is Scope.REQUIRED:
         scope = Scope.OPTIONAL
