@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from compliance.cli.licenses_identify import identify_command
 from compliance.cli.licenses_show import show_command
 
 
@@ -12,4 +13,5 @@ def licenses_group() -> None:
     """What licenses mean, and which licenses a text holds."""
 
 
+licenses_group.add_command(identify_command)
 licenses_group.add_command(show_command)
