@@ -155,6 +155,24 @@ class LicenseEvidence:
     location: Location
 
 
+@dataclass(frozen=True, slots=True)
+class ResolvedLicense:
+    """A component's license as the license engine settled it, and how it knows.
+
+    ``acknowledgement`` is CycloneDX's: ``declared`` (what the package says of itself) or
+    ``concluded`` (identified from a license text). ``known`` is False when the expression holds
+    a ``LicenseRef-unknown-*`` part: text that could not be mapped, kept, never guessed.
+    """
+
+    expression: str
+    acknowledgement: str
+    source: str  # license-expression, license-field, license-field-text, classifier, manifest, ...
+    location: str | None
+    known: bool = True
+    original: str | None = None  # the text as written, shortened
+    score: float | None = None  # for licenses identified from text
+
+
 @dataclass(slots=True)
 class Declaration:
     """One package named in one file: what a scanner emits.
@@ -264,6 +282,8 @@ class Component:
     licenses: list[LicenseEvidence] = field(default_factory=list)
     editable: bool = False
     extra_indexes: set[str] = field(default_factory=set)
+    license: ResolvedLicense | None = None  # declared, settled by compliance.licenses.resolve
+    concluded: ResolvedLicense | None = None  # identified from the license files it ships
 
     @property
     def pinned(self) -> bool:
@@ -292,3 +312,4 @@ class Inventory:
     direct: set[str] = field(default_factory=set)  # refs the project itself asks for
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_scanned: int = 0
+    project_license: ResolvedLicense | None = None

@@ -8,14 +8,17 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from compliance.errors import InputError, ScanError
 from compliance.inventory import build_inventory
-from compliance.model import ROOT, Diagnostic, Edge, Inventory, ScanResult
+from compliance.licenses.identify import identify_file, is_license_file_name
+from compliance.licenses.resolve import EvidencePool, expression_from_matches, resolve_inventory
+from compliance.model import ROOT, Diagnostic, Edge, Inventory, ResolvedLicense, ScanResult
 from compliance.scanners import all_scanners
 from compliance.scanners.base import DEFAULT_MAX_FILE_SIZE, ScanFile, Scanner, ScanOptions
+from compliance.scanners.python.installed import find_site_packages, scan_site_packages
 from compliance.walk import WalkStats, walk
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ class ScanConfig:
     python_environments: tuple[Path, ...] = ()  # --python: interpreters or site-packages
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     debug: bool = False
+    resolve_licenses: bool = True
 
 
 @dataclass
@@ -74,8 +78,14 @@ def scan_repository(
         for scanner in by_name.pop(rel, ()) or wanted_by(PurePosixPath(rel)):
             results.append(_run(scanner, file, config.debug))
             parsed += 1
-    results_env = [_scan_environment(p) for p in config.python_environments]
+    roots: dict[str, Path] = {}
+    results_env = [_scan_environment(p, root, roots) for p in config.python_environments]
     inventory = build_inventory(root.name, [*results, *results_env], files_scanned=stats.files)
+    if config.resolve_licenses:
+        pool = _repository_environments(root, stats, roots, inventory.diagnostics)
+        resolve_inventory(inventory, roots=roots, pool=pool)
+        if inventory.project_license is None:
+            inventory.project_license = _project_license_file(root)
     # an included file reports its problems once per file that includes it: keep one of each
     unique = dict.fromkeys([*stats.diagnostics, *inventory.diagnostics])
     inventory.diagnostics = sorted(unique, key=lambda d: (d.path, d.line or 0, d.message))
@@ -101,13 +111,22 @@ def _run(scanner: Scanner, file: ScanFile, debug: bool) -> ScanResult:
             scanner=scanner.name)])
 
 
-def _scan_environment(target: Path) -> ScanResult:
-    """Read an installed environment given with ``--python``."""
-    from compliance.scanners.python.installed import find_site_packages, scan_site_packages
+def _label(site: Path, root: Path) -> str:
+    """How an environment folder is named in locations: relative to the scan root when inside
+    it (reproducible), otherwise its absolute path."""
+    real = site.resolve()
+    try:
+        return real.relative_to(root).as_posix()
+    except ValueError:
+        return str(real)
 
+
+def _scan_environment(target: Path, root: Path, roots: dict[str, Path]) -> ScanResult:
+    """Read an installed environment given with ``--python``."""
     merged = ScanResult()
     for site in find_site_packages(target):
-        label = site.name if site.name in ("site-packages", "dist-packages") else str(site)
+        label = _label(site, root)
+        roots[label] = site
         result = scan_site_packages(site, label)
         offset = len(merged.declarations)
         # keys only need to be unique within one result: prefix them per site folder
@@ -119,3 +138,46 @@ def _scan_environment(target: Path) -> ScanResult:
             for e in result.edges)
         merged.diagnostics.extend(result.diagnostics)
     return merged
+
+
+def _repository_environments(
+    root: Path, stats: WalkStats, roots: dict[str, Path], diagnostics: list[Diagnostic]
+) -> EvidencePool:
+    """Virtual environments inside the repository lend license evidence (never components)."""
+    pool = EvidencePool()
+    for env in stats.environments:
+        try:
+            sites = find_site_packages(root / env)
+        except InputError:
+            continue  # a folder with pyvenv.cfg but no site-packages: nothing installed
+        for site in sites:
+            label = _label(site, root)
+            roots[label] = site
+            result = scan_site_packages(site, label)
+            for decl in result.declarations:
+                pool.add(decl.name, decl.version, decl.licenses)
+            # an unreadable distribution in a local venv costs only its license evidence
+            diagnostics.extend(replace(d, severity="warning") for d in result.diagnostics
+                               if d.severity == "error")
+    return pool
+
+
+def _project_license_file(root: Path) -> ResolvedLicense | None:
+    """The project's license from its top-level license files, when no manifest declares it."""
+    try:
+        names = sorted(p.name for p in root.iterdir() if p.is_file() and not p.is_symlink())
+    except OSError:
+        return None
+    found = []
+    where = []
+    for name in names:
+        if is_license_file_name(name):
+            matches = identify_file(root / name)
+            if matches:
+                found.extend(matches)
+                where.append(name)
+    expr = expression_from_matches(found)
+    if expr is None:
+        return None
+    return ResolvedLicense(expr, "concluded", "license-file", ", ".join(where), True, None,
+                           min(m.score for m in found))

@@ -60,7 +60,7 @@ def test_scan_fixture_repo_golden(ai_stack: Path, run_cli: RunCli) -> None:
     torch = comps["torch@2.3.1"]
     assert torch["scope"] == "required" and _props(torch, "direct") == ["true"]
     assert {(o["location"], o.get("line")) for o in torch["evidence"]["occurrences"]} >= {
-        ("pyproject.toml", 9), ("uv.lock", 80)}
+        ("pyproject.toml", 9), ("uv.lock", 61)}
     assert comps["pytest@8.2.2"]["scope"] == "excluded"
     assert comps["prometheus-client@0.20.0"]["scope"] == "optional"
     flash = next(c for c in doc["components"] if c["name"] == "flash-attn")

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from compliance.inventory import build_inventory
+from compliance.licenses.resolve import resolve_inventory
 from compliance.model import (
     ROOT,
     Declaration,
@@ -63,7 +64,9 @@ def _inventory():  # type: ignore[no-untyped-def]
                             Location("pyproject.toml", 2)),
         diagnostics=[Diagnostic("requirements-dev.txt", "invalid requirement 'torch=='", 7)],
     )
-    return build_inventory("repo", [lock, manifest])
+    inv = build_inventory("repo", [lock, manifest])
+    resolve_inventory(inv)
+    return inv
 
 
 @pytest.mark.parametrize("spec", list(SpecVersion))

@@ -20,10 +20,9 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import orjson
-from license_expression import ExpressionError, get_spdx_licensing
 
 from compliance import __version__
-from compliance.model import Component, Inventory, LicenseEvidenceKind, SourceKind
+from compliance.model import Component, Inventory, ResolvedLicense, SourceKind
 
 JsonDict = dict[str, Any]
 _PREFIX = "compliance:"
@@ -51,42 +50,27 @@ class SbomFormat(str, enum.Enum):
     XML = "cyclonedx-xml"
 
 
-def _valid_spdx(expression: str) -> str | None:
-    """Return the expression rendered canonically if it is a valid SPDX expression."""
-    licensing = get_spdx_licensing()
-    try:
-        parsed = licensing.parse(expression, validate=True, strict=True)
-    except ExpressionError:
-        return None
-    return str(parsed) if parsed is not None else None
-
-
-def _license_choices(comp: Component, spec: SpecVersion) -> list[JsonDict]:
-    """Declared SPDX expressions from the component's metadata (PEP 639 License-Expression).
-
-    The license engine refines this; here only facts that are already SPDX are written.
-    """
-    out: list[JsonDict] = []
-    for ev in comp.licenses:
-        if ev.kind is LicenseEvidenceKind.EXPRESSION:
-            expr = _valid_spdx(ev.value)
-            if expr:
-                choice: JsonDict = {"expression": expr}
-                if spec.as_tuple >= (1, 6):
-                    choice["acknowledgement"] = "declared"
-                out.append(choice)
-                break
-    return out
-
-
-def _project_license(text: str | None, spec: SpecVersion) -> list[JsonDict]:
-    if not text:
-        return []
-    expr = _valid_spdx(text)
-    choice: JsonDict = {"expression": expr} if expr else {"license": {"name": text[:200]}}
+def _choice(lic: ResolvedLicense, spec: SpecVersion) -> JsonDict:
+    choice: JsonDict = {"expression": lic.expression}
     if spec.as_tuple >= (1, 6):
-        choice["acknowledgement"] = "declared"
-    return [choice]
+        choice["acknowledgement"] = lic.acknowledgement
+    return choice
+
+
+def _license_props(prefix: str, lic: ResolvedLicense | None) -> list[tuple[str, str]]:
+    """How the license engine knows: source, where, the text as written, unknown flag."""
+    if lic is None:
+        return []
+    props = [(f"{prefix}-source", lic.source)]
+    if lic.location:
+        props.append((f"{prefix}-location", lic.location))
+    if lic.original and lic.original != lic.expression:
+        props.append((f"{prefix}-text", lic.original))
+    if lic.score is not None:
+        props.append((f"{prefix}-score", f"{lic.score:.2f}"))
+    if not lic.known:
+        props.append((f"{prefix}-unknown", "true"))
+    return props
 
 
 def _props(comp: Component, spec: SpecVersion) -> list[JsonDict]:
@@ -110,8 +94,8 @@ def _props(comp: Component, spec: SpecVersion) -> list[JsonDict]:
     props.extend(("marker", m) for m in sorted(comp.markers))
     if comp.editable:
         props.append(("editable", "true"))
-    for ev in comp.licenses:
-        props.append((f"license-evidence:{ev.kind.value}", _short(ev.value)))
+    props.extend(_license_props("license", comp.license))
+    props.extend(_license_props("concluded-license", comp.concluded))
     if spec.as_tuple < (1, 5):
         props.extend(("occurrence", str(loc)) for loc in comp.occurrences)
     return [{"name": _PREFIX + k, "value": v} for k, v in props]
@@ -129,15 +113,15 @@ def _component(comp: Component, spec: SpecVersion) -> JsonDict:
     doc["scope"] = comp.scope.value
     if comp.hashes:
         doc["hashes"] = [{"alg": h.alg, "content": h.value} for h in comp.hashes]
-    licenses = _license_choices(comp, spec)
-    if licenses:
-        doc["licenses"] = licenses
+    if comp.license is not None:
+        doc["licenses"] = [_choice(comp.license, spec)]
     if comp.purl:
         doc["purl"] = comp.purl
     refs = _external_refs(comp)
     if refs:
         doc["externalReferences"] = refs
     doc["properties"] = _props(comp, spec)
+    evidence: JsonDict = {}
     if spec.as_tuple >= (1, 5) and comp.occurrences:
         occurrences = []
         for loc in comp.occurrences:
@@ -148,7 +132,11 @@ def _component(comp: Component, spec: SpecVersion) -> JsonDict:
             else:
                 occ = {"location": f"{loc.path}#L{loc.line}" if loc.line else loc.path}
             occurrences.append(occ)
-        doc["evidence"] = {"occurrences": occurrences}
+        evidence["occurrences"] = occurrences
+    if comp.concluded is not None:
+        evidence["licenses"] = [_choice(comp.concluded, spec)]
+    if evidence:
+        doc["evidence"] = evidence
     return doc
 
 
@@ -180,9 +168,11 @@ def build_document(
 ) -> JsonDict:
     """Build the CycloneDX document (as JSON-shaped data) for an inventory."""
     root_ref, root = _root_ref(inv)
-    lic = _project_license(inv.project.license if inv.project else None, spec)
-    if lic:
-        root["licenses"] = lic
+    if inv.project_license is not None:
+        root["licenses"] = [_choice(inv.project_license, spec)]
+        props = _license_props("license", inv.project_license)
+        if props:
+            root["properties"] = [{"name": _PREFIX + k, "value": v} for k, v in props]
     metadata: JsonDict = {}
     if not reproducible:
         metadata["timestamp"] = _dt.datetime.now(_dt.timezone.utc).replace(
@@ -293,12 +283,15 @@ def to_xml(doc: JsonDict) -> str:
                 properties(el, value)
             elif key == "evidence":
                 ev = ET.SubElement(el, q("evidence"))
-                occs = ET.SubElement(ev, q("occurrences"))
-                for o in value["occurrences"]:
-                    occ = ET.SubElement(occs, q("occurrence"))
-                    text(occ, "location", o["location"])
-                    if "line" in o:
-                        text(occ, "line", o["line"])
+                if "occurrences" in value:
+                    occs = ET.SubElement(ev, q("occurrences"))
+                    for o in value["occurrences"]:
+                        occ = ET.SubElement(occs, q("occurrence"))
+                        text(occ, "location", o["location"])
+                        if "line" in o:
+                            text(occ, "line", o["line"])
+                if "licenses" in value:
+                    licenses(ev, value["licenses"])
             else:
                 text(el, key, value)
 
