@@ -181,3 +181,42 @@ def test_a_crashing_scanner_costs_one_file(tmp_path: Path, run_cli: RunCli, monk
     assert result.exit_code == 0
     assert "requirements.txt: error: internal error in the" in result.stderr
     assert "torch" in {c["name"] for c in json.loads(result.stdout)["components"]}
+
+
+def test_output_file_gets_ordinary_permissions(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "repo").mkdir()
+    out = tmp_path / "sbom.json"
+    old = os.umask(0o022)
+    try:
+        assert run_cli("scan", tmp_path / "repo", "-o", out).exit_code == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_xml_golden(ai_stack: Path, run_cli: RunCli) -> None:
+    from compliance import __version__
+
+    result = run_cli("scan", ai_stack, "--output-reproducible", "--format", "cyclonedx-xml")
+    assert result.exit_code == 0
+    assert_valid_cyclonedx_xml(result.stdout, "1.6")
+    tool = f"<name>compliance</name>\n          <version>{__version__}</version>"
+    assert tool in result.stdout
+    assert_golden("ai-stack.cdx.xml", result.stdout.replace(tool, "<name>compliance</name>\n          <version>VERSION</version>"))
+
+
+def test_installed_environment_with_python_option(tmp_path: Path, run_cli: RunCli) -> None:
+    from tests.conftest import FIXTURES
+
+    venv = FIXTURES / "python" / "installed" / "venv"
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    result = run_cli("scan", repo, "--python", venv / "bin" / "python", "--output-reproducible")
+    assert result.exit_code == 0, result.stderr
+    doc = assert_valid_cyclonedx_json(result.stdout)
+    assert doc["components"], "the environment's distributions become components"
+    for comp in doc["components"]:
+        assert _props(comp, "declared-by") == ["installed"]
+        assert comp["evidence"]["occurrences"][0]["location"].endswith("/METADATA")
+    missing = run_cli("scan", repo, "--python", tmp_path)
+    assert missing.exit_code == 2 and "site-packages" in missing.stderr

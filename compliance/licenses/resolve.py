@@ -183,7 +183,8 @@ def resolve_inventory(
     if inv.project and inv.project.license:
         n = _normalize(inv.project.license)
         if n.method != "empty":
-            where = str(inv.project.location) if inv.project.location else "project manifest"
+            # the manifest's path: its line is that of the project's name, not of the license
+            where = inv.project.location.path if inv.project.location else "project manifest"
             inv.project_license = _resolved(n, "declared", "manifest", where)
 
 

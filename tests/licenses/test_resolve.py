@@ -133,7 +133,7 @@ def test_project_license_from_manifest() -> None:
     inv.project = ProjectInfo("svc", "1.0", "Apache 2.0", None, Location("pyproject.toml", 2))
     resolve_inventory(inv)
     assert inv.project_license is not None
-    assert (inv.project_license.expression, inv.project_license.location) == ("Apache-2.0", "pyproject.toml:2")
+    assert (inv.project_license.expression, inv.project_license.location) == ("Apache-2.0", "pyproject.toml")
 
 
 def _dist(site: Path, name: str, version: str, headers: str) -> None:
