@@ -313,3 +313,39 @@ class Inventory:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_scanned: int = 0
     project_license: ResolvedLicense | None = None
+
+
+class Severity(str, enum.Enum):
+    """How much a finding matters; ``--fail-on`` gates on it."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """error > warning > info."""
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a user must know about: a license that is not allowed for this use, a risk.
+
+    Every finding says why (``message``) and what to do (``fix``); ``rule`` is a stable id
+    (``<pack>/<rule>``) that reports, waivers and baselines refer to.
+    """
+
+    rule: str
+    severity: Severity
+    message: str
+    fix: str
+    component_ref: str | None = None
+    component_name: str | None = None
+    component_version: str | None = None
+    purl: str | None = None
+    license: str | None = None  # the expression evaluated
+    location: Location | None = None  # where the component was brought in
+    chosen: str | None = None  # the alternative of an OR that was chosen, when one was
+    waived_by: str | None = None  # the waiver that applies ("reason: comment"), if any
+    pack: str | None = None
