@@ -113,13 +113,23 @@ def scan_command(
     if not quiet:
         edges = sum(len(v) for v in inv.dependencies.values()) + len(inv.direct)
         where = "stdout" if output == "-" else output
+        licensed = sum(1 for c in inv.components.values()
+                       if (c.license and c.license.known) or c.concluded)
         click.echo(
             f"compliance: scanned {report.stats.files} files, parsed {report.files_parsed} "
-            f"manifests: {len(inv.components)} components, {edges} dependency edges, "
-            f"{len(inv.diagnostics)} diagnostics; CycloneDX {spec.value} "
-            f"{'JSON' if fmt == SbomFormat.JSON.value else 'XML'} written to {where}",
+            f"manifests: {len(inv.components)} components ({licensed} with a known license), "
+            f"{edges} dependency edges, {len(inv.diagnostics)} diagnostics; CycloneDX "
+            f"{spec.value} {'JSON' if fmt == SbomFormat.JSON.value else 'XML'} written to {where}",
             err=True,
         )
+        if inv.components and licensed < len(inv.components):
+            click.echo(
+                f"compliance: {len(inv.components) - licensed} components have no known license: "
+                "lockfiles and requirements carry none. Licenses are read from an environment "
+                "where the packages are installed: a .venv/ inside the repository is used "
+                "automatically, or name one with --python.",
+                err=True,
+            )
     if strict and inv.diagnostics:
         if not quiet:
             click.echo(f"compliance: --strict: {len(inv.diagnostics)} diagnostics; exit 2",
