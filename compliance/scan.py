@@ -14,7 +14,13 @@ from pathlib import Path, PurePosixPath
 from compliance.errors import InputError, ScanError
 from compliance.inventory import build_inventory
 from compliance.licenses.identify import identify_file, is_license_file_name
-from compliance.licenses.resolve import EvidencePool, expression_from_matches, resolve_inventory
+from compliance.licenses.registry import PyPIClient
+from compliance.licenses.resolve import (
+    EvidencePool,
+    expression_from_matches,
+    resolve_inventory,
+    resolve_online,
+)
 from compliance.model import ROOT, Diagnostic, Edge, Inventory, ResolvedLicense, ScanResult
 from compliance.scanners import all_scanners
 from compliance.scanners.base import DEFAULT_MAX_FILE_SIZE, ScanFile, Scanner, ScanOptions
@@ -34,6 +40,8 @@ class ScanConfig:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     debug: bool = False
     resolve_licenses: bool = True
+    online: bool = False  # --online: ask the package registry for licenses local evidence lacks
+    registry_url: str = "https://pypi.org"
 
 
 @dataclass
@@ -84,6 +92,8 @@ def scan_repository(
     if config.resolve_licenses:
         pool = _repository_environments(root, stats, roots, inventory.diagnostics)
         resolve_inventory(inventory, roots=roots, pool=pool)
+        if config.online:
+            resolve_online(inventory, PyPIClient(base_url=config.registry_url))
         if inventory.project_license is None:
             inventory.project_license = _project_license_file(root)
     # an included file reports its problems once per file that includes it: keep one of each

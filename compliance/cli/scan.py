@@ -48,6 +48,12 @@ def _parse_size(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.option("--no-gitignore", is_flag=True, help="Do not honour .gitignore files.")
 @click.option("--max-file-size", callback=_parse_size, metavar="SIZE",
               help="Skip manifests larger than this, with a diagnostic. [default: 64MiB]")
+@click.option("--online", is_flag=True,
+              help="Ask the package registry (PyPI's JSON API) for the licenses that local "
+                   "evidence does not give. Off by default: without it the scan uses no network. "
+                   "Answers are cached on disk ($COMPLIANCE_CACHE_DIR).")
+@click.option("--registry-url", default="https://pypi.org", show_default=True, metavar="URL",
+              help="The PyPI-compatible JSON API to ask with --online (a mirror).")
 @click.option("--output-reproducible", is_flag=True,
               help="Leave out the serial number and timestamp: same input, same bytes.")
 @click.option("--strict", is_flag=True,
@@ -64,6 +70,8 @@ def scan_command(
     excludes: tuple[str, ...],
     no_gitignore: bool,
     max_file_size: int,
+    online: bool,
+    registry_url: str,
     output_reproducible: bool,
     strict: bool,
     quiet: bool,
@@ -89,6 +97,8 @@ def scan_command(
         use_gitignore=not no_gitignore,
         python_environments=pythons,
         max_file_size=max_file_size,
+        online=online,
+        registry_url=registry_url,
         debug=bool(ctx.obj and ctx.obj.get("debug")),
     )
     report = scan_repository(path, config)
@@ -127,7 +137,8 @@ def scan_command(
                 f"compliance: {len(inv.components) - licensed} components have no known license: "
                 "lockfiles and requirements carry none. Licenses are read from an environment "
                 "where the packages are installed: a .venv/ inside the repository is used "
-                "automatically, or name one with --python.",
+                "automatically, or name one with --python"
+                + ("." if online else "; --online asks PyPI."),
                 err=True,
             )
     if strict and inv.diagnostics:

@@ -14,7 +14,7 @@ declares or locks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,12 +26,14 @@ from compliance.licenses.expression import (
     normalize,
 )
 from compliance.licenses.identify import LicenseMatch, identify_file, identify_text
+from compliance.licenses.registry import PyPIClient, RegistryError, RegistryLicense
 from compliance.model import (
     Component,
     Diagnostic,
     Inventory,
     LicenseEvidence,
     LicenseEvidenceKind,
+    Location,
     ResolvedLicense,
     canonical_name,
 )
@@ -199,3 +201,56 @@ def resolve_component(
         return
     comp.license = _declared(comp.licenses, identify)
     comp.concluded = _concluded(comp.licenses, roots, diagnostics)
+
+
+def _registry_evidence(found: RegistryLicense) -> tuple[LicenseEvidence, ...]:
+    where = Location(found.url)
+    evidence = []
+    if found.license_expression:
+        evidence.append(LicenseEvidence(LicenseEvidenceKind.EXPRESSION, found.license_expression,
+                                        where))
+    if found.license:
+        evidence.append(LicenseEvidence(LicenseEvidenceKind.FIELD, found.license, where))
+    evidence.extend(LicenseEvidence(LicenseEvidenceKind.CLASSIFIER, c, where)
+                    for c in found.classifiers)
+    return tuple(evidence)
+
+
+def resolve_online(
+    inv: Inventory,
+    client: PyPIClient,
+    identify: Callable[[str], list[LicenseMatch]] = identify_text,
+) -> int:
+    """Ask the package registry for the licenses local evidence could not give (``--online``).
+
+    Only packages from the public default index are looked up: the name of a package from a
+    private index or a VCS checkout is never sent to PyPI (it would leak, and could resolve to
+    someone else's package). Returns how many components gained a license.
+    """
+    wanted = sorted({(c.name, c.version) for c in inv.components.values()
+                     if c.ecosystem == "pypi" and c.license is None and c.concluded is None
+                     and c.source.is_default_registry})
+    if not wanted:
+        return 0
+    answers = client.lookup_many(wanted)
+    failures: dict[str, int] = {}
+    first: dict[str, RegistryError] = {}
+    gained = 0
+    for comp in inv.components.values():
+        answer = answers.get((comp.name, comp.version))
+        if isinstance(answer, RegistryError):
+            failures[answer.problem] = failures.get(answer.problem, 0) + 1
+            first.setdefault(answer.problem, answer)
+            continue
+        if answer is None:
+            continue
+        lic = _declared(_registry_evidence(answer), identify)
+        if lic is not None:
+            comp.license = replace(lic, source=f"pypi:{lic.source}")
+            gained += 1
+    for problem, count in sorted(failures.items()):
+        err = first[problem]
+        inv.diagnostics.append(Diagnostic(
+            err.url, f"{count} license lookup(s) failed: {err}", severity="warning",
+            scanner="licenses-online"))
+    return gained
