@@ -16,6 +16,7 @@ from compliance.inventory import build_inventory
 from compliance.licenses.identify import identify_file, is_license_file_name
 from compliance.licenses.registry import PyPIClient
 from compliance.licenses.resolve import (
+    REPOSITORY,
     EvidencePool,
     expression_from_matches,
     resolve_inventory,
@@ -86,7 +87,7 @@ def scan_repository(
         for scanner in by_name.pop(rel, ()) or wanted_by(PurePosixPath(rel)):
             results.append(_run(scanner, file, config.debug))
             parsed += 1
-    roots: dict[str, Path] = {}
+    roots: dict[str, Path] = {REPOSITORY: root}
     results_env = [_scan_environment(p, root, roots) for p in config.python_environments]
     inventory = build_inventory(root.name, [*results, *results_env], files_scanned=stats.files)
     if config.resolve_licenses:

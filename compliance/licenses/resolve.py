@@ -158,15 +158,24 @@ def _concluded(evidence: Iterable[LicenseEvidence], roots: LicenseRoots,
                            min(m.score for m in matches))
 
 
+#: The label of the scanned repository itself among the roots.
+REPOSITORY = "."
+
+
 def _locate(ev: LicenseEvidence, roots: LicenseRoots) -> Path | None:
     """The file a FILE evidence names: its value is relative to the folder whose label starts
-    its location."""
+    its location (an environment), or, when no label does, to the repository itself. A path
+    that would leave its folder is refused."""
     location = ev.location.path
-    for label, folder in roots.items():
-        if location == label or location.startswith(label + "/"):
-            candidate = folder / ev.value
-            return candidate if candidate.is_file() else None
-    return None
+    folder = next((f for label, f in roots.items() if label != REPOSITORY and (
+        location == label or location.startswith(label + "/"))), roots.get(REPOSITORY))
+    if folder is None:
+        return None
+    candidate = (folder / ev.value).resolve()
+    base = folder.resolve()
+    if base not in candidate.parents or not candidate.is_file():
+        return None
+    return candidate
 
 
 def resolve_inventory(

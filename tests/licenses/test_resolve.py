@@ -166,3 +166,16 @@ def test_repository_venv_lends_licenses_without_adding_components(
     assert "licenses" not in comps["requests"]
     # no manifest license: the project's LICENSE file is identified
     assert doc["metadata"]["component"]["licenses"] == [{"expression": "MIT", "acknowledgement": "concluded"}]
+
+
+def test_repository_license_files_resolve_inside_the_root_only(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "third_party" / "x").mkdir(parents=True)
+    (repo / "third_party" / "x" / "LICENSE").write_text(MIT_TEXT)
+    (tmp_path / "outside-LICENSE").write_text(MIT_TEXT)
+    inside = _comp("third_party/x", None, _ev(LicenseEvidenceKind.FILE, "third_party/x/LICENSE",
+                                              "third_party/x/LICENSE"))
+    escape = _comp("y", None, _ev(LicenseEvidenceKind.FILE, "../outside-LICENSE", "y/LICENSE"))
+    resolve_inventory(_inv(inside, escape), roots={".": repo})
+    assert inside.concluded is not None and inside.concluded.expression == "MIT"
+    assert escape.concluded is None
