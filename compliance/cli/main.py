@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import traceback
@@ -47,6 +48,9 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return the documented exit code (never raises)."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    # A scan allocates many small, long-lived objects: collecting the young generation every
+    # 700 allocations cost about a fifth of the run time on the benchmark repository.
+    gc.set_threshold(50_000, 20, 20)
     try:
         code = cli.main(args=args, prog_name="compliance", standalone_mode=False)
     except click.exceptions.Abort:
