@@ -282,6 +282,7 @@ class Component:
     licenses: list[LicenseEvidence] = field(default_factory=list)
     editable: bool = False
     extra_indexes: set[str] = field(default_factory=set)
+    component_type: str = "library"  # CycloneDX type: library, machine-learning-model, data ...
     license: ResolvedLicense | None = None  # declared, settled by compliance.licenses.resolve
     concluded: ResolvedLicense | None = None  # identified from the license files it ships
 

@@ -107,7 +107,7 @@ def _short(text: str, limit: int = 1000) -> str:
 
 
 def _component(comp: Component, spec: SpecVersion) -> JsonDict:
-    doc: JsonDict = {"type": "library", "bom-ref": comp.ref, "name": comp.name}
+    doc: JsonDict = {"type": comp.component_type, "bom-ref": comp.ref, "name": comp.name}
     if comp.version:
         doc["version"] = comp.version
     doc["scope"] = comp.scope.value

@@ -694,6 +694,8 @@ class _Reader:
         comp = Component(ref=ref, ecosystem=ecosystem, name=name, version=version, purl=purl,
                          scope=_SCOPES.get(scope_text, Scope.REQUIRED)
                          if isinstance(scope_text, str) else Scope.REQUIRED)
+        if isinstance(kind, str) and kind:
+            comp.component_type = kind
         comp.hashes = _hashes(c.get("hashes"))
         evidence: JsonDict = c["evidence"] if isinstance(c.get("evidence"), dict) else {}
         comp.occurrences = _occurrences(evidence, props)
