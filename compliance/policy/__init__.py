@@ -1,0 +1,1 @@
+"""License policy: the compatibility engine (``compat``) and the rule packs built on it."""
