@@ -450,7 +450,9 @@ class _Builder:
             obligations=tuple(merged["obligations"]),
             url=url,
             source="+".join(s for s in _SOURCES if s in used),
-            is_exception=d.is_exception or (d.spdx is not None and d.spdx.exception),
+            # the SPDX list decides where it has the id (ScanCode files the license
+            # MPL-2.0-no-copyleft-exception as an exception)
+            is_exception=d.spdx.exception if d.spdx is not None else d.is_exception,
         )
 
     def _deprecated_ids(self) -> dict[str, str]:

@@ -420,3 +420,13 @@ def test_cli_unknown_id_exits_2_with_suggestions() -> None:
     assert code == 2 and "did you mean" not in err
     code, _, err = _run("MIT", "--format", "xml")
     assert code == 2
+
+
+def test_spdx_decides_what_is_an_exception() -> None:
+    from compliance.licenses.catalog import get
+
+    mpl = get("MPL-2.0-no-copyleft-exception")
+    assert mpl is not None and not mpl.is_exception  # a license, despite its name
+    for exception in ("Classpath-exception-2.0", "LLVM-exception", "GCC-exception-3.1"):
+        facts = get(exception)
+        assert facts is not None and facts.is_exception
