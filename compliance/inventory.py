@@ -178,7 +178,9 @@ def _merge_group(
         if comp.kinds == {DeclarationKind.CONSTRAINT}:
             continue
         comp.hashes.sort(key=lambda h: (h.alg, h.value))
-        comp.occurrences.sort(key=lambda loc: (loc.path, loc.line or 0))
+        comp.occurrences = sorted(dict.fromkeys(comp.occurrences),
+                                  key=lambda loc: (loc.path, loc.line or 0))
+        comp.licenses = list(dict.fromkeys(comp.licenses))
         inv.components[comp.ref] = comp
 
 
@@ -198,8 +200,7 @@ def _absorb(comp: Component, decl: Declaration) -> None:
         comp.scope = decl.scope
     if decl.direct:
         comp.direct = True
-    if decl.location not in comp.occurrences:
-        comp.occurrences.append(decl.location)
+    comp.occurrences.append(decl.location)  # de-duplicated once the group is merged
     for h in decl.hashes:
         if h not in comp.hashes:
             comp.hashes.append(h)
@@ -216,8 +217,6 @@ def _absorb(comp: Component, decl: Declaration) -> None:
     comp.extras.update(decl.extras)
     if decl.marker:
         comp.markers.add(decl.marker)
-    for lic in decl.licenses:
-        if lic not in comp.licenses:
-            comp.licenses.append(lic)
+    comp.licenses.extend(decl.licenses)  # de-duplicated once the group is merged
     comp.editable = comp.editable or decl.editable
     comp.extra_indexes.update(decl.extra_indexes)

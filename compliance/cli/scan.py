@@ -134,10 +134,10 @@ def scan_command(
         )
         if inv.components and licensed < len(inv.components):
             click.echo(
-                f"compliance: {len(inv.components) - licensed} components have no known license: "
-                "lockfiles and requirements carry none. Licenses are read from an environment "
-                "where the packages are installed: a .venv/ inside the repository is used "
-                "automatically, or name one with --python"
+                f"compliance: {len(inv.components) - licensed} components have no known license. "
+                "Lockfiles and requirements carry none: package licenses are read from an "
+                "environment where the packages are installed (a .venv/ inside the repository "
+                "is used automatically, or name one with --python)"
                 + ("." if online else "; --online asks PyPI."),
                 err=True,
             )

@@ -97,10 +97,19 @@ def _declared(evidence: tuple[LicenseEvidence, ...] | list[LicenseEvidence],
     by_kind: dict[LicenseEvidenceKind, list[LicenseEvidence]] = {}
     for ev in evidence:
         by_kind.setdefault(ev.kind, []).append(ev)
-    for ev in by_kind.get(LicenseEvidenceKind.EXPRESSION, ()):
-        n = _normalize(ev.value)
-        if n.method != "empty":
+    expressions = [(ev, _normalize(ev.value))
+                   for ev in by_kind.get(LicenseEvidenceKind.EXPRESSION, ())]
+    expressions = [(ev, n) for ev, n in expressions if n.method != "empty"]
+    if expressions:
+        distinct = list(dict.fromkeys(n.expression for _, n in expressions))
+        if len(distinct) == 1:
+            ev, n = expressions[0]
             return _resolved(n, "declared", "license-expression", str(ev.location))
+        # several files of one component tag different licenses (a vendored tree): all apply
+        combined = " AND ".join(f"({e})" if " " in e else e for e in distinct)
+        return ResolvedLicense(combined, "declared", "license-expression",
+                               ", ".join(dict.fromkeys(str(ev.location) for ev, _ in expressions)),
+                               all(n.known for _, n in expressions))
     for ev in by_kind.get(LicenseEvidenceKind.FIELD, ()):
         if looks_like_license_text(ev.value):
             matches = identify(ev.value)

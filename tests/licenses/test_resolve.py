@@ -179,3 +179,13 @@ def test_repository_license_files_resolve_inside_the_root_only(tmp_path: Path) -
     resolve_inventory(_inv(inside, escape), roots={".": repo})
     assert inside.concluded is not None and inside.concluded.expression == "MIT"
     assert escape.concluded is None
+
+
+def test_different_tags_across_files_all_apply() -> None:
+    comp = _comp("third_party/cutlass", None,
+                 _ev(LicenseEvidenceKind.EXPRESSION, "BSD-3-Clause", "third_party/cutlass/a.h"),
+                 _ev(LicenseEvidenceKind.EXPRESSION, "Apache-2.0 OR MIT", "third_party/cutlass/b.h"),
+                 _ev(LicenseEvidenceKind.EXPRESSION, "BSD-3-Clause", "third_party/cutlass/c.h"))
+    resolve_inventory(_inv(comp))
+    assert comp.license is not None
+    assert comp.license.expression == "BSD-3-Clause AND (Apache-2.0 OR MIT)"

@@ -221,7 +221,7 @@ def test_deep_nesting_is_refused_without_crashing(tmp_path: Path) -> None:
     start = time.perf_counter()
     # PyYAML 6.0.4 and later stop at their own depth limit first; either way a clear refusal
     with pytest.raises(ParseError,
-                       match="nests YAML collections more than 64 deep|maximum nesting depth"):
+                       match=r"nests YAML collections more than 64 deep|maximum nesting depth"):
         write(tmp_path, "dependencies: " + "[" * 200_000 + "]" * 200_000 + "\n")
     assert time.perf_counter() - start < 1.0
 
