@@ -11,6 +11,7 @@ import click
 
 from compliance import __version__
 from compliance.cli import exit_codes
+from compliance.cli.check import check_command
 from compliance.cli.licenses import licenses_group
 from compliance.cli.scan import scan_command
 from compliance.errors import ComplianceError
@@ -41,6 +42,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 cli.add_command(scan_command)
+cli.add_command(check_command)
 cli.add_command(licenses_group)
 
 

@@ -1,0 +1,1 @@
+"""Reports: one formatter per output format behind one interface (:mod:`.base`)."""
