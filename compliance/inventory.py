@@ -220,3 +220,7 @@ def _absorb(comp: Component, decl: Declaration) -> None:
     comp.licenses.extend(decl.licenses)  # de-duplicated once the group is merged
     comp.editable = comp.editable or decl.editable
     comp.extra_indexes.update(decl.extra_indexes)
+    if decl.component_type != "library":
+        comp.component_type = decl.component_type
+    if decl.properties:
+        comp.properties = tuple(dict.fromkeys((*comp.properties, *decl.properties)))

@@ -200,6 +200,10 @@ class Declaration:
     # other indexes the installer may take this package from (``--extra-index-url``): the
     # dependency-confusion surface
     extra_indexes: tuple[str, ...] = ()
+    component_type: str = "library"  # CycloneDX type: machine-learning-model, data ...
+    # facts a later check needs that have no field of their own (model format, pickle imports,
+    # pinned revision ...), as (name, value) pairs
+    properties: tuple[tuple[str, str], ...] = ()
 
     @property
     def canonical(self) -> str:
@@ -285,6 +289,7 @@ class Component:
     component_type: str = "library"  # CycloneDX type: library, machine-learning-model, data ...
     license: ResolvedLicense | None = None  # declared, settled by compliance.licenses.resolve
     concluded: ResolvedLicense | None = None  # identified from the license files it ships
+    properties: tuple[tuple[str, str], ...] = ()  # (name, value) facts, de-duplicated, in order
 
     @property
     def pinned(self) -> bool:
@@ -314,6 +319,9 @@ class Inventory:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_scanned: int = 0
     project_license: ResolvedLicense | None = None
+    # where FILE license evidence is read: location label -> folder ("." is the repository),
+    # as the scan found them; empty for an inventory read from an SBOM
+    license_roots: dict[str, str] = field(default_factory=dict)
 
 
 class Severity(str, enum.Enum):

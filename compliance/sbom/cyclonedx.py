@@ -94,6 +94,7 @@ def _props(comp: Component, spec: SpecVersion) -> list[JsonDict]:
     props.extend(("marker", m) for m in sorted(comp.markers))
     if comp.editable:
         props.append(("editable", "true"))
+    props.extend(comp.properties)
     props.extend(_license_props("license", comp.license))
     props.extend(_license_props("concluded-license", comp.concluded))
     if spec.as_tuple < (1, 5):

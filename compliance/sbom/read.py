@@ -165,6 +165,10 @@ class ReadResult:
     spec_version: str | None = None
     tool: str | None = None
     """The first tool of ``metadata.tools``, as ``"name version"`` (``"syft 1.4.1"``)."""
+    timestamp: str | None = None
+    """``metadata.timestamp`` as written (None when absent)."""
+    authors: list[str] = field(default_factory=list)
+    """The names (else e-mail addresses) of ``metadata.authors``."""
 
 
 # ----------------------------------------------------------------------------- entry points
@@ -222,7 +226,19 @@ def read_sbom(path: Path, *, max_bytes: int = MAX_SBOM_BYTES) -> ReadResult:
     finally:
         if collecting:
             gc.enable()
-    return ReadResult(inventory, diagnostics, spec, _tool(doc.get("metadata")))
+    metadata = doc.get("metadata")
+    return ReadResult(inventory, diagnostics, spec, _tool(metadata), *_stamp(metadata))
+
+
+def _stamp(metadata: object) -> tuple[str | None, list[str]]:
+    """``metadata.timestamp`` and the names of ``metadata.authors``."""
+    if not isinstance(metadata, dict):
+        return None, []
+    stamp = metadata.get("timestamp")
+    authors = [a.get("name") or a.get("email") for a in metadata.get("authors") or ()
+               if isinstance(a, dict)]
+    return (stamp if isinstance(stamp, str) and stamp.strip() else None,
+            [a for a in authors if isinstance(a, str) and a.strip()])
 
 
 # ----------------------------------------------------------------------------- loading
@@ -1016,6 +1032,10 @@ def _apply_props(comp: Component, props: _Props) -> None:
     comp.markers = set(props.all("marker"))
     comp.editable = props.first("editable") == "true"
     comp.extra_indexes = set(props.all("extra-index-url"))
+    # facts without a field of their own (ml:format, ml:pickle-imports ...) round-trip as pairs
+    comp.properties = tuple((name, value) for name, values in props.values.items()
+                            if ":" in name and not name.startswith(("license-evidence:",))
+                            for value in values)
 
 
 def _vcs(vcs_url: str) -> tuple[str, str, str | None]:
