@@ -92,6 +92,7 @@ def scan_repository(
     inventory = build_inventory(root.name, [*results, *results_env], files_scanned=stats.files)
     if config.resolve_licenses:
         pool = _repository_environments(root, stats, roots, inventory.diagnostics)
+        inventory.license_roots = {label: str(folder) for label, folder in sorted(roots.items())}
         resolve_inventory(inventory, roots=roots, pool=pool)
         if config.online:
             resolve_online(inventory, PyPIClient(base_url=config.registry_url))

@@ -154,5 +154,5 @@ def test_report_to_file_keeps_stdout_clean(tmp_path: Path, run_cli: RunCli) -> N
     out = tmp_path / "report.json"
     result = run_cli("check", repo, "--format", "json", "-o", out)
     assert result.exit_code == 1 and result.stdout == ""
-    assert result.stderr.startswith("compliance: FAIL: 1 errors")
+    assert result.stderr.startswith("compliance: FAIL: 1 error,")
     assert json.loads(out.read_text())["summary"]["failed"] is True

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from compliance.cli import exit_codes
 from compliance.cli.output import write_output
 from compliance.errors import InputError
-from compliance.model import Diagnostic, Inventory
+from compliance.model import Diagnostic, Finding, Inventory, Severity
 from compliance.policy.compat import Use
 from compliance.policy.config import load_config
 from compliance.policy.evaluate import evaluate_inventory
@@ -22,19 +23,23 @@ from compliance.scan import ScanConfig, scan_repository
 FAIL_ON = ("error", "warning", "never")
 
 
-def _inventory(target: Path, config: ScanConfig) -> tuple[Inventory, list[Diagnostic], Path]:
+def _inventory(target: Path, config: ScanConfig
+               ) -> tuple[Inventory, list[Diagnostic], Path, dict[str, Any]]:
     """Scan a repository, or read an SBOM; returns the inventory, the problems met reading it,
-    and the folder the policy file is looked for in."""
+    the folder the policy file is looked for in, and what the SBOM says of itself (for the
+    SBOM quality score)."""
     if target.is_dir():
         inv = scan_repository(target, config).inventory
-        return inv, list(inv.diagnostics), target
+        return inv, list(inv.diagnostics), target, {}
     if not target.exists():
         raise InputError(f"{target}: no such file or directory")
     if not looks_like_sbom(target):
         raise InputError(f"{target}: neither a repository folder nor a CycloneDX SBOM "
                          "(JSON or XML)")
     read = read_sbom(target)
-    return read.inventory, [*read.diagnostics, *read.inventory.diagnostics], Path.cwd()
+    authors = ", ".join(read.authors) or read.tool
+    facts = {"has_timestamp": bool(read.timestamp), "author": authors}
+    return read.inventory, [*read.diagnostics, *read.inventory.diagnostics], Path.cwd(), facts
 
 
 @click.command("check")
@@ -68,6 +73,20 @@ def _inventory(target: Path, config: ScanConfig) -> tuple[Inventory, list[Diagno
 @click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
               help="Skip paths matching this glob when scanning PATH. Repeatable.")
 @click.option("--online", is_flag=True, help="Ask PyPI for licenses local evidence lacks.")
+@click.option("--baseline", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              metavar="FILE",
+              help="A previous JSON report or SBOM: only findings not in it can fail the check; "
+                   "the report still lists the others as known.")
+@click.option("--lang", metavar="en|zh-CN",
+              help="Language of text, Markdown and HTML reports. [default: from the locale]")
+@click.option("--risks", "with_risks", is_flag=True,
+              help="Also run the supply-chain risk checks (pinning, hashes, VCS commits, URLs "
+                   "and indexes, typosquats, unknown licenses, model files, SBOM quality); their "
+                   "findings count for --fail-on like the others.")
+@click.option("--risk-checks", "risk_checks", multiple=True, metavar="ID[,ID...]",
+              help="Run only these risk checks: an id (risk/typosquat), a name (typosquat), a "
+                   "family (pinning, sources, typosquat, licenses, ai, ntia) or a glob "
+                   "(risk/*-license). Repeatable. Implies --risks.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line on stderr.")
 @click.pass_context
 def check_command(
@@ -83,6 +102,10 @@ def check_command(
     pythons: tuple[Path, ...],
     excludes: tuple[str, ...],
     online: bool,
+    baseline: Path | None,
+    lang: str | None,
+    with_risks: bool,
+    risk_checks: tuple[str, ...],
     quiet: bool,
 ) -> int:
     """Check licenses against rule packs for the project's use; exit 1 on violations.
@@ -101,23 +124,49 @@ def check_command(
       compliance check .
       compliance check . --use network --rules default --rules ai-models
       compliance check sbom.cdx.json --project-license Apache-2.0 --format json -o report.json
+      compliance check . --risks --fail-on warning
+      compliance check . --risk-checks pinning,typosquat
     """
     scan_config = ScanConfig(excludes=excludes, python_environments=pythons, online=online,
                              debug=bool(ctx.obj and ctx.obj.get("debug")))
-    inventory, diagnostics, root = _inventory(target, scan_config)
+    inventory, diagnostics, root, sbom_facts = _inventory(target, scan_config)
     config = load_config(root, config_path)
     packs = load_packs(list(rules) if rules else config.pack_specs())
     chosen_use = use or config.use or Use.DISTRIBUTED.value
     result = evaluate_inventory(inventory, packs, config, use=chosen_use,
                                 project_license=project_license)
+    if with_risks or risk_checks:
+        from compliance.risks import add_to_result, run_checks
+
+        select = [s.strip() for spec in risk_checks for s in spec.split(",") if s.strip()] or None
+        add_to_result(result, run_checks(inventory, select=select, **sbom_facts))
     gate = fail_on or config.fail_on or "error"
+    known: list[Finding] = []
+    if baseline is not None:
+        from compliance.report.baseline import load_baseline, split_known
+
+        result.findings, known = split_known(result.findings, load_baseline(baseline))
+        for severity in Severity:
+            result.summary[severity.value] = sum(
+                1 for f in result.findings if f.severity is severity)
+        result.summary["known"] = len(known)
     failed = result.failed(gate)
     notes = list(config.notes)
     if result.project_license is None:
         notes.append("the project declares no license: it is judged as proprietary "
                      "(set one with --project-license or `license:` in .compliance.yaml)")
-    report = CheckReport(result, inventory, str(target), gate, failed, diagnostics, notes)
-    write_output(output, render(report, ReportFormat(fmt)))
+    from compliance.report.messages import resolve_lang
+
+    report = CheckReport(result, inventory, str(target), gate, failed, diagnostics, notes,
+                         known, resolve_lang(lang))
+    if fmt == ReportFormat.TEXT.value and output != "-":
+        from compliance.report import text as text_report
+
+        # a file gets the plain report even when stdout is a terminal
+        rendered = text_report.render(report, color=False, table=False)
+    else:
+        rendered = render(report, ReportFormat(fmt))
+    write_output(output, rendered)
     if not quiet and (output != "-" or fmt != ReportFormat.TEXT.value):
         click.echo(f"compliance: {summary_line(report)}", err=True)
     return exit_codes.POLICY_VIOLATION if failed else exit_codes.OK

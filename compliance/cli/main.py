@@ -12,7 +12,9 @@ import click
 from compliance import __version__
 from compliance.cli import exit_codes
 from compliance.cli.check import check_command
+from compliance.cli.diff import diff_command
 from compliance.cli.licenses import licenses_group
+from compliance.cli.notice import notice_command
 from compliance.cli.scan import scan_command
 from compliance.errors import ComplianceError
 
@@ -44,6 +46,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 cli.add_command(scan_command)
 cli.add_command(check_command)
 cli.add_command(licenses_group)
+cli.add_command(diff_command)
+cli.add_command(notice_command)
 
 
 def run(argv: list[str] | None = None) -> int:

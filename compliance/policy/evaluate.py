@@ -467,6 +467,7 @@ class EvaluationResult:
     use: str
     packs: list[str]
     curations: list[AppliedCuration] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)  # the rules in force, for reports
 
     def failed(self, fail_on: Severity | str) -> bool:
         """True when a finding (not waived) is at least as severe as ``fail_on``."""
@@ -623,7 +624,8 @@ def evaluate_inventory(inv: Inventory, packs: list[Pack], config: ProjectConfig,
     curations = apply_curations(inv, config)
     outbound, source = project_license_for(inv, config, project_license)
     ctx = _Context(use_value, outbound, config)
-    judge = _Judge(_rules(packs), use_value, outbound)
+    rules = _rules(packs)
+    judge = _Judge(rules, use_value, outbound)
 
     raw: list[tuple[Finding, tuple[Term, ...], Component]] = []
     # message, fix and waiver lines, per judgement and rule (most components share them)
@@ -684,4 +686,4 @@ def evaluate_inventory(inv: Inventory, packs: list[Pack], config: ProjectConfig,
         expired_waivers=len(expired),
     )
     return EvaluationResult(findings, waived, summary, outbound, source, use_value,
-                            [p.id for p in packs], curations)
+                            [p.id for p in packs], curations, rules)

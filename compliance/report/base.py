@@ -7,6 +7,7 @@ A formatter is a function ``CheckReport -> str``. :data:`FORMATTERS` maps every
 from __future__ import annotations
 
 import enum
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,10 @@ class ReportFormat(str, enum.Enum):
 
     TEXT = "text"
     JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+    HTML = "html"
+    JUNIT = "junit"
 
 
 @dataclass
@@ -32,6 +37,8 @@ class CheckReport:
     failed: bool
     diagnostics: list[Diagnostic] = field(default_factory=list)  # reading / scanning problems
     notes: list[str] = field(default_factory=list)  # things the user should know
+    known: list[Finding] = field(default_factory=list)  # in the --baseline: listed, not failing
+    lang: str = "en"  # language of human-readable reports (en, zh-CN)
 
     @property
     def findings(self) -> list[Finding]:
@@ -42,14 +49,29 @@ class CheckReport:
 Formatter = Callable[[CheckReport], str]
 
 
-def formatters() -> dict[ReportFormat, Formatter]:
-    """Every format's formatter (imported lazily: a run loads only what it uses)."""
-    from compliance.report import json as json_report
-    from compliance.report import text as text_report
+#: The module (under compliance.report) whose ``render`` writes each format.
+_MODULES = {
+    ReportFormat.TEXT: "text",
+    ReportFormat.JSON: "json",
+    ReportFormat.SARIF: "sarif",
+    ReportFormat.MARKDOWN: "markdown",
+    ReportFormat.HTML: "html",
+    ReportFormat.JUNIT: "junit",
+}
 
-    return {ReportFormat.TEXT: text_report.render, ReportFormat.JSON: json_report.render}
+
+def formatter(fmt: ReportFormat) -> Formatter:
+    """The formatter of one format, imported on first use: a run loads only what it writes."""
+    module = importlib.import_module(f"compliance.report.{_MODULES[fmt]}")
+    render_fn: Formatter = module.render
+    return render_fn
+
+
+def formatters() -> dict[ReportFormat, Formatter]:
+    """Every format's formatter."""
+    return {fmt: formatter(fmt) for fmt in ReportFormat}
 
 
 def render(report: CheckReport, fmt: ReportFormat) -> str:
     """Render ``report`` in ``fmt``."""
-    return formatters()[fmt](report)
+    return formatter(fmt)(report)

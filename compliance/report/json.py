@@ -46,6 +46,7 @@ def render(report: CheckReport) -> str:
         "version": SCHEMA_VERSION,
         "findings": [finding_json(f) for f in r.findings],
         "waived": [finding_json(f) for f in r.waived],
+        "known": [finding_json(f) for f in report.known],
         "summary": {
             **r.summary,
             "components": len(report.inventory.components),
