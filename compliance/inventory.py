@@ -39,6 +39,8 @@ from compliance.model import (
     SourceKind,
 )
 
+#: Ecosystems whose references carry no version ranges to resolve against a lock.
+_UNRANGED = frozenset({"huggingface"})
 _PURL_SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _PURL_SAFE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 
@@ -147,7 +149,9 @@ def _merge_group(
     pins = [d.version for _, d in loose if d.kind is DeclarationKind.CONSTRAINT and d.version]
     for ref, decl in loose:
         targets: list[Component] = []
-        if exact:
+        # a version range joins the versions it admits; an unpinned model or dataset reference
+        # is not the pinned one (it may resolve to another revision), so it stays apart
+        if exact and ecosystem not in _UNRANGED:
             where = posixpath.dirname(decl.location.path)
             targets = [c for c in exact.values()
                        if any(_near(where, lock_dir) for lock_dir in exact_dirs[c.ref])]

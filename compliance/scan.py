@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from compliance.errors import InputError, ScanError
 from compliance.inventory import build_inventory
-from compliance.licenses.identify import identify_file, is_license_file_name
+from compliance.licenses.identify import LicenseMatch, identify_file, is_license_file_name
+from compliance.licenses.identify_cache import IdentifyCache
 from compliance.licenses.registry import PyPIClient
 from compliance.licenses.resolve import (
     REPOSITORY,
@@ -43,6 +44,8 @@ class ScanConfig:
     resolve_licenses: bool = True
     online: bool = False  # --online: ask the package registry for licenses local evidence lacks
     registry_url: str = "https://pypi.org"
+    # identified license texts from earlier runs (compliance hook); None: match every text
+    identify_cache: IdentifyCache | None = None
 
 
 @dataclass
@@ -93,11 +96,17 @@ def scan_repository(
     if config.resolve_licenses:
         pool = _repository_environments(root, stats, roots, inventory.diagnostics)
         inventory.license_roots = {label: str(folder) for label, folder in sorted(roots.items())}
-        resolve_inventory(inventory, roots=roots, pool=pool)
+        cache = config.identify_cache
+        if cache is not None:
+            resolve_inventory(inventory, roots=roots, pool=pool, identify=cache.identify_text,
+                              identify_file_fn=cache.identify_file)
+        else:
+            resolve_inventory(inventory, roots=roots, pool=pool)
         if config.online:
             resolve_online(inventory, PyPIClient(base_url=config.registry_url))
         if inventory.project_license is None:
-            inventory.project_license = _project_license_file(root)
+            inventory.project_license = _project_license_file(
+                root, cache.identify_file if cache is not None else identify_file)
     # an included file reports its problems once per file that includes it: keep one of each
     unique = dict.fromkeys([*stats.diagnostics, *inventory.diagnostics])
     inventory.diagnostics = sorted(unique, key=lambda d: (d.path, d.line or 0, d.message))
@@ -174,7 +183,9 @@ def _repository_environments(
     return pool
 
 
-def _project_license_file(root: Path) -> ResolvedLicense | None:
+def _project_license_file(
+    root: Path, identify_file_fn: Callable[[Path], list[LicenseMatch]] = identify_file
+) -> ResolvedLicense | None:
     """The project's license from its top-level license files, when no manifest declares it."""
     try:
         names = sorted(p.name for p in root.iterdir() if p.is_file() and not p.is_symlink())
@@ -184,7 +195,7 @@ def _project_license_file(root: Path) -> ResolvedLicense | None:
     where = []
     for name in names:
         if is_license_file_name(name):
-            matches = identify_file(root / name)
+            matches = identify_file_fn(root / name)
             if matches:
                 found.extend(matches)
                 where.append(name)

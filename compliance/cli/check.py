@@ -127,8 +127,10 @@ def check_command(
       compliance check . --risks --fail-on warning
       compliance check . --risk-checks pinning,typosquat
     """
+    obj = ctx.obj or {}
     scan_config = ScanConfig(excludes=excludes, python_environments=pythons, online=online,
-                             debug=bool(ctx.obj and ctx.obj.get("debug")))
+                             debug=bool(obj.get("debug")),
+                             identify_cache=obj.get("identify_cache"))
     inventory, diagnostics, root, sbom_facts = _inventory(target, scan_config)
     config = load_config(root, config_path)
     packs = load_packs(list(rules) if rules else config.pack_specs())

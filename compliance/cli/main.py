@@ -15,6 +15,7 @@ from compliance.cli.check import check_command
 from compliance.cli.diff import diff_command
 from compliance.cli.licenses import licenses_group
 from compliance.cli.notice import notice_command
+from compliance.cli.precommit import hook_command
 from compliance.cli.scan import scan_command
 from compliance.errors import ComplianceError
 
@@ -48,6 +49,7 @@ cli.add_command(check_command)
 cli.add_command(licenses_group)
 cli.add_command(diff_command)
 cli.add_command(notice_command)
+cli.add_command(hook_command)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -234,7 +234,9 @@ def _read(name: str) -> Any:
     import yaml  # only when the tables are built: keeps `import` of this module cheap
 
     text = resources.files("compliance").joinpath(f"data/licenses/{name}").read_text("utf-8")
-    return json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+    if name.endswith(".json"):
+        return json.loads(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _index_ids() -> list[tuple[str, bool]]:

@@ -140,7 +140,9 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 def _concluded(evidence: Iterable[LicenseEvidence], roots: LicenseRoots,
-               diagnostics: list[Diagnostic]) -> ResolvedLicense | None:
+               diagnostics: list[Diagnostic],
+               identify_file_fn: Callable[[Path], list[LicenseMatch]] = identify_file,
+               ) -> ResolvedLicense | None:
     """Identify the license files among the evidence."""
     matches: list[LicenseMatch] = []
     where: list[str] = []
@@ -151,7 +153,7 @@ def _concluded(evidence: Iterable[LicenseEvidence], roots: LicenseRoots,
         if path is None:
             continue
         try:
-            found = identify_file(path)
+            found = identify_file_fn(path)
         except OSError as e:
             diagnostics.append(Diagnostic(str(ev.location), f"license file cannot be read: "
                                           f"{e.strerror or e}", severity="warning",
@@ -193,13 +195,16 @@ def resolve_inventory(
     roots: LicenseRoots | None = None,
     pool: EvidencePool | None = None,
     identify: Callable[[str], list[LicenseMatch]] = identify_text,
+    identify_file_fn: Callable[[Path], list[LicenseMatch]] = identify_file,
 ) -> None:
-    """Fill in ``license`` and ``concluded`` for every component, and the project's license."""
+    """Fill in ``license`` and ``concluded`` for every component, and the project's license.
+
+    ``identify`` and ``identify_file_fn`` are the license matcher (a cache may stand in)."""
     roots = roots or {}
     for comp in inv.components.values():
         if pool is not None and not comp.licenses:
             comp.licenses.extend(pool.find(comp.name, comp.version))
-        resolve_component(comp, roots, inv.diagnostics, identify)
+        resolve_component(comp, roots, inv.diagnostics, identify, identify_file_fn)
     if inv.project and inv.project.license:
         n = _normalize(inv.project.license)
         if n.method != "empty":
@@ -213,12 +218,13 @@ def resolve_component(
     roots: LicenseRoots,
     diagnostics: list[Diagnostic],
     identify: Callable[[str], list[LicenseMatch]] = identify_text,
+    identify_file_fn: Callable[[Path], list[LicenseMatch]] = identify_file,
 ) -> None:
     """Resolve one component's declared and concluded licenses from its evidence."""
     if not comp.licenses:
         return
     comp.license = _declared(comp.licenses, identify)
-    comp.concluded = _concluded(comp.licenses, roots, diagnostics)
+    comp.concluded = _concluded(comp.licenses, roots, diagnostics, identify_file_fn)
 
 
 def _registry_evidence(found: RegistryLicense) -> tuple[LicenseEvidence, ...]:

@@ -10,6 +10,7 @@ parsed raises :class:`~compliance.errors.ScanError` (or is reported through
 from __future__ import annotations
 
 import abc
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -106,13 +107,18 @@ class ScanFile:
         return ScanFile(self.root, norm, self.options)
 
 
+@functools.lru_cache(maxsize=64)
+def _real_root(root: Path) -> Path:
+    return root.resolve()
+
+
 def _contained(root: Path, path: Path) -> Path | None:
     """Resolve ``path`` (following links) and return it when it stays under ``root``."""
     try:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the path
         return None
-    root_real = root.resolve()
+    root_real = _real_root(root)
     if real == root_real or root_real in real.parents:
         return real
     return None
