@@ -86,7 +86,7 @@ def scan_repository(
     parsed = 0
     for rel in walk(root, wants, excludes=config.excludes, use_gitignore=config.use_gitignore,
                     stats=stats):
-        file = ScanFile(root, rel, options)
+        file = ScanFile(root, rel, options, walked=True)
         for scanner in by_name.pop(rel, ()) or wanted_by(PurePosixPath(rel)):
             results.append(_run(scanner, file, config.debug))
             parsed += 1

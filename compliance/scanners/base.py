@@ -41,6 +41,9 @@ class ScanFile:
     root: Path
     path: str
     options: ScanOptions = field(default_factory=ScanOptions)
+    #: Handed over by the walk: a regular file inside the root, reached without a link. It is
+    #: opened without resolving its path again (the final component still may not be a link).
+    walked: bool = False
 
     @property
     def abspath(self) -> Path:
@@ -60,6 +63,8 @@ class ScanFile:
 
     def read_bytes(self) -> bytes:
         """Read the whole file, refusing links out of the root and files over the size limit."""
+        if self.walked:
+            return self._read_walked()
         real = _contained(self.root, self.abspath)
         if real is None:
             raise UnreadableFile(
@@ -79,6 +84,24 @@ class ScanFile:
                 return fh.read()
         except OSError as e:
             raise UnreadableFile(self.path, f"cannot be read: {e.strerror or e}") from e
+
+    def _read_walked(self) -> bytes:
+        try:
+            fd = os.open(self.abspath, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError as e:
+            raise UnreadableFile(self.path, f"cannot be read: {e.strerror or e}") from e
+        with os.fdopen(fd, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > self.options.max_file_size:
+                raise UnreadableFile(
+                    self.path,
+                    f"is {_human(size)}, over the {_human(self.options.max_file_size)} limit "
+                    "for manifests; not read (raise it with --max-file-size)",
+                )
+            try:
+                return fh.read()
+            except OSError as e:
+                raise UnreadableFile(self.path, f"cannot be read: {e.strerror or e}") from e
 
     def read_text(self) -> str:
         """Read the file as UTF-8 text (a BOM is dropped); binary data is refused."""

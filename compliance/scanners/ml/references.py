@@ -71,6 +71,7 @@ MAX_SOURCE = 1 << 20
 _TRIGGERS = ("pretrained", "hf_hub_", "snapshot_download", "pipeline", "LLM", "EngineArgs",
              "load_dataset", "SentenceTransformer", "CrossEncoder", "create_model",
              "load_state_dict_from_url", "download_url_to_file", "get_file", "hub.load")
+_TRIGGER_BYTES = re.compile(b"|".join(re.escape(w.encode()) for w in _TRIGGERS))
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _HF_HUB_PREFIX = re.compile(r"^hf[-_]hub:")
 _GITHUB_REPO = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9_.-]+)(?::(.+))?$")
@@ -377,20 +378,21 @@ class ModelReferencesScanner(Scanner):
         """Parse one Python file and list what its loader calls name."""
         result = ScanResult()
         try:
-            size = file.abspath.stat().st_size
-        except OSError as e:
-            raise UnreadableFile(file.path, f"cannot be read: {e.strerror or e}") from e
-        if size > MAX_SOURCE:
+            data = file.read_bytes()
+        except UnreadableFile as e:
+            result.diagnostics.append(self._warn(file, e.detail, e.line))
+            return result
+        if len(data) > MAX_SOURCE:
             result.diagnostics.append(self._warn(
-                file, f"is {size} bytes, over the {MAX_SOURCE >> 20} MiB limit for Python "
+                file, f"is {len(data)} bytes, over the {MAX_SOURCE >> 20} MiB limit for Python "
                 "sources; not searched for model references"))
+            return result
+        if _TRIGGER_BYTES.search(data) is None:  # most sources name no model: skip decoding
             return result
         try:
             text = file.read_text()
         except UnreadableFile as e:
             result.diagnostics.append(self._warn(file, e.detail, e.line))
-            return result
-        if not any(word in text for word in _TRIGGERS):
             return result
         try:
             tree = ast.parse(text, filename=file.path)

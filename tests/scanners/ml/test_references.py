@@ -178,6 +178,7 @@ def test_python_2_file_is_a_warning() -> None:
 
 
 def test_non_utf8_file_is_a_warning() -> None:
+    # only a file that may name a model is decoded: one that names none is skipped quietly
     result = _scan("src/latin1.py")
     assert result.diagnostics == [Diagnostic(
         "src/latin1.py", "is not valid UTF-8 text (byte 22); not parsed", 1, "warning",
