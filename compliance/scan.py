@@ -57,10 +57,29 @@ class ScanReport:
     files_parsed: int = 0
 
 
+#: ``progress(phase, done, total)``: see :func:`scan_repository`.
+Progress = Callable[[str, int, int], None]
+
+#: how many files the walk meets between two "walk" progress calls
+PROGRESS_EVERY = 500
+
+
 def scan_repository(
-    path: Path, config: ScanConfig | None = None, scanners: Sequence[Scanner] | None = None
+    path: Path,
+    config: ScanConfig | None = None,
+    scanners: Sequence[Scanner] | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> ScanReport:
-    """Scan the repository at ``path`` statically and return what it is made of."""
+    """Scan the repository at ``path`` statically and return what it is made of.
+
+    ``progress``, when given, is called as ``progress(phase, done, total)`` while the scan runs
+    (``total`` 0: not known yet). The walk and the parsing are interleaved, so the calls mix:
+    ``("walk", files_met, 0)`` every :data:`PROGRESS_EVERY` files, ``("parse", manifests, 0)``
+    after each manifest parsed, ``("walk", files, files)`` when the walk is over and
+    ``("resolve", 0, 0)`` before licenses are resolved. Counts only grow. Without it, nothing
+    is called per file.
+    """
     config = config or ScanConfig()
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
@@ -82,18 +101,26 @@ def scan_repository(
         by_name[str(rel)] = hit
         return bool(hit)
 
+    accept = wants if progress is None else _reporting(wants, stats, progress)
+
     results: list[ScanResult] = []
     parsed = 0
-    for rel in walk(root, wants, excludes=config.excludes, use_gitignore=config.use_gitignore,
+    for rel in walk(root, accept, excludes=config.excludes, use_gitignore=config.use_gitignore,
                     stats=stats):
         file = ScanFile(root, rel, options, walked=True)
         for scanner in by_name.pop(rel, ()) or wanted_by(PurePosixPath(rel)):
             results.append(_run(scanner, file, config.debug))
             parsed += 1
+            if progress is not None:
+                progress("parse", parsed, 0)
+    if progress is not None:
+        progress("walk", stats.files, stats.files)
     roots: dict[str, Path] = {REPOSITORY: root}
     results_env = [_scan_environment(p, root, roots) for p in config.python_environments]
     inventory = build_inventory(root.name, [*results, *results_env], files_scanned=stats.files)
     if config.resolve_licenses:
+        if progress is not None:
+            progress("resolve", 0, 0)
         pool = _repository_environments(root, stats, roots, inventory.diagnostics)
         inventory.license_roots = {label: str(folder) for label, folder in sorted(roots.items())}
         cache = config.identify_cache
@@ -111,6 +138,23 @@ def scan_repository(
     unique = dict.fromkeys([*stats.diagnostics, *inventory.diagnostics])
     inventory.diagnostics = sorted(unique, key=lambda d: (d.path, d.line or 0, d.message))
     return ScanReport(inventory, stats, parsed)
+
+
+def _reporting(
+    wants: Callable[[PurePosixPath], bool], stats: WalkStats, progress: Progress
+) -> Callable[[PurePosixPath], bool]:
+    """``wants``, also reporting the walk's file count every :data:`PROGRESS_EVERY` files (the
+    walk asks it about every file it meets, right after counting the file)."""
+    report_at = PROGRESS_EVERY
+
+    def accept(rel: PurePosixPath) -> bool:
+        nonlocal report_at
+        if stats.files >= report_at:
+            report_at = stats.files + PROGRESS_EVERY
+            progress("walk", stats.files, 0)
+        return wants(rel)
+
+    return accept
 
 
 def _run(scanner: Scanner, file: ScanFile, debug: bool) -> ScanResult:

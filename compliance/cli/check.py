@@ -9,6 +9,7 @@ import click
 
 from compliance.cli import exit_codes
 from compliance.cli.output import write_output
+from compliance.cli.progress import stderr_progress
 from compliance.errors import InputError
 from compliance.model import Diagnostic, Finding, Inventory, Severity
 from compliance.policy.compat import Use
@@ -18,18 +19,18 @@ from compliance.policy.packs import load_packs
 from compliance.report.base import CheckReport, ReportFormat, render
 from compliance.report.text import summary_line
 from compliance.sbom.read import looks_like_sbom, read_sbom
-from compliance.scan import ScanConfig, scan_repository
+from compliance.scan import Progress, ScanConfig, scan_repository
 
 FAIL_ON = ("error", "warning", "never")
 
 
-def _inventory(target: Path, config: ScanConfig
+def _inventory(target: Path, config: ScanConfig, *, progress: Progress | None = None
                ) -> tuple[Inventory, list[Diagnostic], Path, dict[str, Any]]:
     """Scan a repository, or read an SBOM; returns the inventory, the problems met reading it,
     the folder the policy file is looked for in, and what the SBOM says of itself (for the
-    SBOM quality score)."""
+    SBOM quality score). ``progress`` is handed to the scan (see ``scan_repository``)."""
     if target.is_dir():
-        inv = scan_repository(target, config).inventory
+        inv = scan_repository(target, config, progress=progress).inventory
         return inv, list(inv.diagnostics), target, {}
     if not target.exists():
         raise InputError(f"{target}: no such file or directory")
@@ -131,7 +132,9 @@ def check_command(
     scan_config = ScanConfig(excludes=excludes, python_environments=pythons, online=online,
                              debug=bool(obj.get("debug")),
                              identify_cache=obj.get("identify_cache"))
-    inventory, diagnostics, root, sbom_facts = _inventory(target, scan_config)
+    with stderr_progress(quiet) as progress:
+        inventory, diagnostics, root, sbom_facts = _inventory(target, scan_config,
+                                                              progress=progress)
     config = load_config(root, config_path)
     packs = load_packs(list(rules) if rules else config.pack_specs())
     chosen_use = use or config.use or Use.DISTRIBUTED.value

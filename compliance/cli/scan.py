@@ -9,6 +9,7 @@ import click
 
 from compliance.cli import exit_codes
 from compliance.cli.output import write_output
+from compliance.cli.progress import stderr_progress
 from compliance.errors import InputError, SbomError
 from compliance.sbom.cyclonedx import SbomFormat, SpecVersion, build_document, to_json, to_xml
 from compliance.sbom.validate import json_errors, xml_errors
@@ -101,7 +102,8 @@ def scan_command(
         registry_url=registry_url,
         debug=bool(ctx.obj and ctx.obj.get("debug")),
     )
-    report = scan_repository(path, config)
+    with stderr_progress(quiet) as progress:
+        report = scan_repository(path, config, progress=progress)
     inv = report.inventory
     spec = SpecVersion(spec_version)
     doc = build_document(inv, spec, reproducible=output_reproducible)

@@ -73,8 +73,13 @@ def _license_props(prefix: str, lic: ResolvedLicense | None) -> list[tuple[str, 
     return props
 
 
+_TYPES_SINCE_1_5 = frozenset({"machine-learning-model", "data"})
+
+
 def _props(comp: Component, spec: SpecVersion) -> list[JsonDict]:
     props: list[tuple[str, str]] = [("direct", "true" if comp.direct else "false")]
+    if spec.as_tuple < (1, 5) and comp.component_type in _TYPES_SINCE_1_5:
+        props.append(("component-type", comp.component_type))
     src = comp.source
     props.append(("source", src.kind.value))
     if src.url and src.kind is SourceKind.REGISTRY and not src.is_default_registry:
@@ -107,8 +112,12 @@ def _short(text: str, limit: int = 1000) -> str:
     return text if len(text) <= limit else text[:limit] + " [...]"
 
 
-def _component(comp: Component, spec: SpecVersion) -> JsonDict:
-    doc: JsonDict = {"type": comp.component_type, "bom-ref": comp.ref, "name": comp.name}
+def _component(comp: Component, spec: SpecVersion,
+               datasets: dict[str, str] | None = None) -> JsonDict:
+    kind = comp.component_type
+    if spec.as_tuple < (1, 5) and kind in _TYPES_SINCE_1_5:
+        kind = "file"  # 1.4 has no model or data types; compliance:component-type keeps it
+    doc: JsonDict = {"type": kind, "bom-ref": comp.ref, "name": comp.name}
     if comp.version:
         doc["version"] = comp.version
     doc["scope"] = comp.scope.value
@@ -138,7 +147,42 @@ def _component(comp: Component, spec: SpecVersion) -> JsonDict:
         evidence["licenses"] = [_choice(comp.concluded, spec)]
     if evidence:
         doc["evidence"] = evidence
+    if spec.as_tuple >= (1, 5):
+        if comp.component_type == "machine-learning-model":
+            card = _model_card(comp, datasets or {})
+            if card:
+                doc["modelCard"] = card
+        elif comp.component_type == "data":
+            doc["data"] = [{"type": "dataset", "name": comp.name}]
     return doc
+
+
+def _prop(comp: Component, name: str) -> str | None:
+    return next((v for k, v in comp.properties if k == name), None)
+
+
+def _model_card(comp: Component, datasets: dict[str, str]) -> JsonDict | None:
+    """A CycloneDX ``modelCard`` from what the model card, config and weights said: task
+    (``pipeline_tag``), architecture family (``model_type`` / GGUF ``general.architecture``),
+    architecture (``architectures``), and the training datasets that are components too."""
+    params: JsonDict = {}
+    task = _prop(comp, "ml:pipeline-tag")
+    if task:
+        params["task"] = task
+    family = _prop(comp, "ml:model-type") or _prop(comp, "ml:architecture")
+    if family:
+        params["architectureFamily"] = family
+    architectures = _prop(comp, "ml:architectures")
+    if architectures:
+        params["modelArchitecture"] = architectures.split(",")[0]
+    refs = []
+    for name in (_prop(comp, "ml:datasets") or "").split(","):
+        ref = datasets.get(name.strip())
+        if ref and ref not in refs:
+            refs.append(ref)
+    if refs:
+        params["datasets"] = [{"ref": r} for r in refs]
+    return {"modelParameters": params} if params else None
 
 
 def _external_refs(comp: Component) -> list[JsonDict]:
@@ -198,7 +242,10 @@ def build_document(
     doc["version"] = 1
     doc["metadata"] = metadata
     refs = sorted(inv.components)
-    doc["components"] = [_component(inv.components[r], spec) for r in refs]
+    # Hub datasets are components named "datasets/<id>": a model card names them by <id>
+    datasets = {c.name.removeprefix("datasets/"): c.ref for c in inv.components.values()
+                if c.component_type == "data"}
+    doc["components"] = [_component(inv.components[r], spec, datasets) for r in refs]
     deps = [{"ref": root_ref, "dependsOn": sorted(inv.direct)}]
     for r in refs:
         deps.append({"ref": r, "dependsOn": sorted(inv.dependencies.get(r, ()))})
@@ -219,7 +266,7 @@ def to_json(doc: JsonDict) -> str:
 
 _COMPONENT_ORDER = (
     "name", "version", "description", "scope", "hashes", "licenses", "purl",
-    "externalReferences", "properties", "evidence",
+    "externalReferences", "properties", "evidence", "modelCard", "data",
 )
 
 
@@ -293,6 +340,21 @@ def to_xml(doc: JsonDict) -> str:
                             text(occ, "line", o["line"])
                 if "licenses" in value:
                     licenses(ev, value["licenses"])
+            elif key == "modelCard":
+                card = ET.SubElement(el, q("modelCard"))
+                params = ET.SubElement(card, q("modelParameters"))
+                for field_ in ("task", "architectureFamily", "modelArchitecture"):
+                    if field_ in value["modelParameters"]:
+                        text(params, field_, value["modelParameters"][field_])
+                if "datasets" in value["modelParameters"]:
+                    ds = ET.SubElement(params, q("datasets"))
+                    for d in value["modelParameters"]["datasets"]:
+                        text(ds, "ref", d["ref"])
+            elif key == "data":
+                for d in value:
+                    item = ET.SubElement(el, q("data"))
+                    text(item, "type", d["type"])
+                    text(item, "name", d["name"])
             else:
                 text(el, key, value)
 

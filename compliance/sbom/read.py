@@ -1032,6 +1032,9 @@ def _apply_props(comp: Component, props: _Props) -> None:
     comp.markers = set(props.all("marker"))
     comp.editable = props.first("editable") == "true"
     comp.extra_indexes = set(props.all("extra-index-url"))
+    component_type = props.first("component-type")  # a 1.4 SBOM has no model or data type
+    if component_type:
+        comp.component_type = component_type
     # facts without a field of their own (ml:format, ml:pickle-imports ...) round-trip as pairs
     comp.properties = tuple((name, value) for name, values in props.values.items()
                             if ":" in name and not name.startswith(("license-evidence:",))
