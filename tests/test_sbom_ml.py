@@ -57,3 +57,25 @@ def test_every_spec_version_validates(run_cli: RunCli, spec: str, tmp_path: Path
     assert types["datasets/stanfordnlp/sst2"] == "data"
     if spec == "1.4":
         assert json.loads(text)["components"][0]["type"] in ("file", "library")
+
+
+def test_card_sections_become_considerations(run_cli: RunCli) -> None:
+    from compliance.scanners.ml.cards import considerations
+
+    text = ("---\nlicense: mit\n---\n# m\n\n## Intended uses\n\nRanking support tickets.\n\n"
+            "## Limitations\n\nEnglish only.\nShort texts.\n\n## Bias, Risks, and Limitations\n\n"
+            "Over-flags security talk.\n\n## Training data\n\n[More Information Needed]\n"
+            "## Out-of-Scope Use\n\n[More Information Needed]\n")
+    assert considerations(text) == [
+        ("ml:use-case", "Ranking support tickets."),
+        ("ml:limitation", "English only. Short texts."),
+        ("ml:ethical-consideration", "Over-flags security talk."),
+    ]
+    examples = Path(__file__).resolve().parents[1] / "examples" / "llm-serving"
+    result = run_cli("scan", examples, "--output-reproducible")
+    doc = assert_valid_cyclonedx_json(result.stdout)
+    guard = next(c for c in doc["components"] if c["name"] == "models/prompt-guard")
+    cons = guard["modelCard"]["considerations"]
+    assert cons["useCases"][0].startswith("Screening user prompts")
+    assert cons["technicalLimitations"][0].startswith("Trained on English data only")
+    assert cons["ethicalConsiderations"][0]["name"].startswith("Benign prompts")

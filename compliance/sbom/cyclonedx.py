@@ -182,7 +182,20 @@ def _model_card(comp: Component, datasets: dict[str, str]) -> JsonDict | None:
             refs.append(ref)
     if refs:
         params["datasets"] = [{"ref": r} for r in refs]
-    return {"modelParameters": params} if params else None
+    card: JsonDict = {"modelParameters": params} if params else {}
+    considerations: JsonDict = {}
+    uses = [v for k, v in comp.properties if k == "ml:use-case"]
+    limits = [v for k, v in comp.properties if k == "ml:limitation"]
+    risks = [v for k, v in comp.properties if k == "ml:ethical-consideration"]
+    if uses:
+        considerations["useCases"] = uses
+    if limits:
+        considerations["technicalLimitations"] = limits
+    if risks:
+        considerations["ethicalConsiderations"] = [{"name": r} for r in risks]
+    if considerations:
+        card["considerations"] = considerations
+    return card or None
 
 
 def _external_refs(comp: Component) -> list[JsonDict]:
@@ -342,14 +355,30 @@ def to_xml(doc: JsonDict) -> str:
                     licenses(ev, value["licenses"])
             elif key == "modelCard":
                 card = ET.SubElement(el, q("modelCard"))
-                params = ET.SubElement(card, q("modelParameters"))
-                for field_ in ("task", "architectureFamily", "modelArchitecture"):
-                    if field_ in value["modelParameters"]:
-                        text(params, field_, value["modelParameters"][field_])
-                if "datasets" in value["modelParameters"]:
-                    ds = ET.SubElement(params, q("datasets"))
-                    for d in value["modelParameters"]["datasets"]:
-                        text(ds, "ref", d["ref"])
+                if "modelParameters" in value:
+                    params = ET.SubElement(card, q("modelParameters"))
+                    mp = value["modelParameters"]
+                    for field_ in ("task", "architectureFamily", "modelArchitecture"):
+                        if field_ in mp:
+                            text(params, field_, mp[field_])
+                    if "datasets" in mp:
+                        ds = ET.SubElement(params, q("datasets"))
+                        for d in mp["datasets"]:
+                            text(ds, "ref", d["ref"])
+                if "considerations" in value:
+                    cons = ET.SubElement(card, q("considerations"))
+                    c = value["considerations"]
+                    for plural, singular in (("useCases", "useCase"),
+                                             ("technicalLimitations", "technicalLimitation")):
+                        if plural in c:
+                            group = ET.SubElement(cons, q(plural))
+                            for item in c[plural]:
+                                text(group, singular, item)
+                    if "ethicalConsiderations" in c:
+                        group = ET.SubElement(cons, q("ethicalConsiderations"))
+                        for risk in c["ethicalConsiderations"]:
+                            entry = ET.SubElement(group, q("ethicalConsideration"))
+                            text(entry, "name", risk["name"])
             elif key == "data":
                 for d in value:
                     item = ET.SubElement(el, q("data"))

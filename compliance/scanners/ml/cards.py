@@ -137,6 +137,40 @@ def front_matter(text: str) -> tuple[str, bool] | None:
     return text[start:match.start()], True
 
 
+#: Model card section headings -> the CycloneDX considerations they fill (Hugging Face's card
+#: template names them "Uses", "Direct Use", "Bias, Risks, and Limitations", "Limitations" ...).
+_SECTIONS = (
+    (re.compile(r"\b(intended|direct)\s+uses?\b|^uses$|\buse cases?\b", re.I), "ml:use-case"),
+    (re.compile(r"\b(bias|risks?|ethic)", re.I), "ml:ethical-consideration"),
+    (re.compile(r"\blimitations?\b", re.I), "ml:limitation"),
+)
+_HEADING = re.compile(r"^(#{1,4})\s+(.+?)\s*#*\s*$", re.M)
+_MAX_CONSIDERATION = 1000
+
+
+def considerations(text: str) -> list[tuple[str, str]]:
+    """What the card's body says about uses, limitations and risks: the first paragraph under
+    each matching heading, as ``ml:use-case`` / ``ml:limitation`` / ``ml:ethical-consideration``
+    properties (plain text, shortened). A section the template left unfilled is skipped."""
+    out: list[tuple[str, str]] = []
+    headings = list(_HEADING.finditer(text))
+    for i, h in enumerate(headings):
+        title = h.group(2)
+        prop = next((p for pattern, p in _SECTIONS if pattern.search(title)), None)
+        if prop is None:
+            continue
+        end = headings[i + 1].start() if i + 1 < len(headings) else len(text)
+        body = text[h.end():end].strip()
+        paragraph = " ".join(body.split("\n\n", 1)[0].split())
+        if not paragraph or paragraph.startswith(("[More Information Needed]", "<!--")):
+            continue
+        if len(paragraph) > _MAX_CONSIDERATION:
+            paragraph = paragraph[:_MAX_CONSIDERATION] + " [...]"
+        if (prop, paragraph) not in out:
+            out.append((prop, paragraph))
+    return out
+
+
 def _scalar(node: _Node | None) -> str | None:
     if isinstance(node, _Scalar) and not node.is_null and node.value.strip():
         return node.value.strip()
@@ -335,6 +369,8 @@ class ModelCardScanner(Scanner):
         if card is None:
             return result
         props = list(card.properties)
+        if card.kind == "model":
+            props.extend(considerations(text))
         config = _json_sibling(file, "config.json") if has_config else None
         if config is not None:
             props.extend(_config_properties(config))
