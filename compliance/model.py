@@ -358,3 +358,12 @@ class Finding:
     chosen: str | None = None  # the alternative of an OR that was chosen, when one was
     waived_by: str | None = None  # the waiver that applies ("reason: comment"), if any
     pack: str | None = None
+    # the message and fix in other languages: (lang, message, fix), e.g. ("zh-CN", ..., ...)
+    translations: tuple[tuple[str, str, str], ...] = ()
+
+    def localized(self, lang: str) -> tuple[str, str]:
+        """The message and fix in ``lang`` when translated, else as written (English)."""
+        for code, message, fix in self.translations:
+            if code == lang:
+                return message, fix
+        return self.message, self.fix
