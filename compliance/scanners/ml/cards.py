@@ -62,7 +62,7 @@ from compliance.model import (
 )
 from compliance.scanners.base import ScanFile, Scanner
 from compliance.scanners.ml import DATA, MODEL, WEIGHT_SUFFIXES, ml_declaration, open_binary
-from compliance.scanners.python.conda import _Map, _Node, _Scalar, _Seq, load_yaml_tree
+from compliance.scanners.yaml_tree import YamlMap, YamlNode, YamlScalar, YamlSeq, load_yaml_tree
 
 __all__ = [
     "MAX_FRONT_MATTER",
@@ -171,18 +171,18 @@ def considerations(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _scalar(node: _Node | None) -> str | None:
-    if isinstance(node, _Scalar) and not node.is_null and node.value.strip():
+def _scalar(node: YamlNode | None) -> str | None:
+    if isinstance(node, YamlScalar) and not node.is_null and node.value.strip():
         return node.value.strip()
     return None
 
 
-def _items(node: _Node | None) -> list[_Scalar]:
+def _items(node: YamlNode | None) -> list[YamlScalar]:
     """A scalar or a list of scalars, as scalars (nulls and nested collections dropped)."""
-    if isinstance(node, _Scalar):
+    if isinstance(node, YamlScalar):
         return [node] if _scalar(node) else []
-    if isinstance(node, _Seq):
-        return [n for n in node.items if isinstance(n, _Scalar) and _scalar(n)][:_MAX_LIST * 4]
+    if isinstance(node, YamlSeq):
+        return [n for n in node.items if isinstance(n, YamlScalar) and _scalar(n)][:_MAX_LIST * 4]
     return []
 
 
@@ -207,14 +207,14 @@ class Card:
                          Location(path, self.license_line or self.line))
 
 
-def _load(path: str, text: str) -> _Map | None:
+def _load(path: str, text: str) -> YamlMap | None:
     """Parse front matter YAML (it starts on line 2); lines are the README's."""
     try:
         root = load_yaml_tree(path, text)
     except ParseError as e:
         raise ParseError(e.path, f"has a card (YAML front matter) that {e.detail}",
                          e.line + 1 if e.line else None) from e
-    return root if isinstance(root, _Map) else None
+    return root if isinstance(root, YamlMap) else None
 
 
 def read_card(path: str, text: str, *, model_folder: bool) -> Card | None:
@@ -234,7 +234,7 @@ def read_card(path: str, text: str, *, model_folder: bool) -> Card | None:
         return None
     if root is None:
         return None
-    keys = {k.value for k, _ in root.pairs if isinstance(k, _Scalar)}
+    keys = {k.value for k, _ in root.pairs if isinstance(k, YamlScalar)}
     if model_folder or keys & _MODEL_KEYS:
         kind = "model"
     elif keys & _DATASET_KEYS:

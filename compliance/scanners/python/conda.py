@@ -24,11 +24,8 @@ more than a few anchors or aliases (an alias "billion laughs" bomb), nesting dee
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
-
-import yaml
 
 from compliance.errors import ParseError
 from compliance.model import (
@@ -46,139 +43,15 @@ from compliance.model import (
 )
 from compliance.scanners.base import ScanFile, Scanner
 from compliance.scanners.python.pep508 import parse_requirement, source_from_url
-
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-#: More anchors or aliases than this and the document is refused (environment files use none).
-MAX_ALIASES = 16
-#: Deeper nesting than this is refused (an environment file needs three levels).
-MAX_DEPTH = 64
+from compliance.scanners.yaml_tree import (
+    YamlMap,
+    YamlNode,
+    YamlScalar,
+    YamlSeq,
+    load_yaml_tree,
+)
 
 _FILE_NAME = re.compile(r"^(?:.+[._-])?environment(?:[._-].+)?\.ya?ml$")
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-
-
-# ---------------------------------------------------------------------------------------------
-# YAML -> a small tree with lines
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Scalar:
-    value: str
-    line: int
-    plain: bool
-
-    @property
-    def is_null(self) -> bool:
-        return self.plain and self.value in _NULLS
-
-
-@dataclass(slots=True)
-class _Seq:
-    line: int
-    items: list[_Node] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Map:
-    line: int
-    pairs: list[tuple[_Node, _Node]] = field(default_factory=list)
-    key: _Node | None = None  # a key waiting for its value while building
-
-    def get(self, name: str) -> _Node | None:
-        for key, value in self.pairs:
-            if isinstance(key, _Scalar) and key.value == name:
-                return value
-        return None
-
-
-_Node = _Scalar | _Seq | _Map
-
-
-def _yaml_error(path: str, e: yaml.YAMLError) -> ParseError:
-    if isinstance(e, yaml.MarkedYAMLError):
-        problem = e.problem or "invalid YAML"
-        context = f" ({e.context})" if e.context else ""
-        line = e.problem_mark.line + 1 if e.problem_mark is not None else None
-        return ParseError(path, f"is not valid YAML: {problem}{context}", line)
-    return ParseError(path, f"is not valid YAML: {e}")
-
-
-def load_yaml_tree(path: str, text: str) -> _Node | None:
-    """Parse one YAML document into scalars / sequences / mappings that keep their lines.
-
-    Raises :class:`ParseError` for invalid YAML (with the line), for more than
-    :data:`MAX_ALIASES` anchors or aliases, for nesting deeper than :data:`MAX_DEPTH` and for
-    more than one document. The checks run on the event stream, before anything grows.
-    """
-    root: _Node | None = None
-    stack: list[_Seq | _Map] = []
-    anchors: dict[str, _Node] = {}
-    aliases = documents = 0
-
-    def add(node: _Node) -> None:
-        nonlocal root
-        if not stack:
-            root = node
-            return
-        top = stack[-1]
-        if isinstance(top, _Seq):
-            top.items.append(node)
-        elif top.key is None:
-            top.key = node
-        else:
-            top.pairs.append((top.key, node))
-            top.key = None
-
-    try:
-        for event in yaml.parse(text, Loader=_LOADER):
-            line = event.start_mark.line + 1 if event.start_mark is not None else None
-            if isinstance(event, yaml.AliasEvent):
-                aliases += 1
-                if aliases + len(anchors) > MAX_ALIASES:
-                    raise ParseError(path, f"uses more than {MAX_ALIASES} YAML anchors and "
-                                     "aliases; refused (an alias bomb can expand without bound)",
-                                     line)
-                target = anchors.get(event.anchor or "")
-                if target is None:
-                    raise ParseError(path, f"is not valid YAML: alias *{event.anchor} names no "
-                                     "anchor defined before it", line)
-                add(target)
-                continue
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise ParseError(path, "holds more than one YAML document; an environment "
-                                     "file has one", line)
-                continue
-            node: _Node
-            if isinstance(event, yaml.ScalarEvent):
-                node = _Scalar(event.value, line or 0, not event.style)
-            elif isinstance(event, yaml.SequenceStartEvent):
-                node = _Seq(line or 0)
-            elif isinstance(event, yaml.MappingStartEvent):
-                node = _Map(line or 0)
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                stack.pop()
-                continue
-            else:
-                continue
-            if event.anchor:
-                anchors[event.anchor] = node
-                if aliases + len(anchors) > MAX_ALIASES:
-                    raise ParseError(path, f"uses more than {MAX_ALIASES} YAML anchors and "
-                                     "aliases; refused (an alias bomb can expand without bound)",
-                                     line)
-            add(node)
-            if isinstance(node, (_Seq, _Map)):
-                if len(stack) >= MAX_DEPTH:
-                    raise ParseError(path, f"nests YAML collections more than {MAX_DEPTH} deep; "
-                                     "refused", line)
-                stack.append(node)
-    except yaml.YAMLError as e:
-        raise _yaml_error(path, e) from e
-    return root
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,7 +173,7 @@ class _Env:
         self.result.declarations.append(decl)
         self.result.edges.append(Edge(ROOT, key))
 
-    def conda(self, node: _Scalar, key: str) -> None:
+    def conda(self, node: YamlScalar, key: str) -> None:
         spec = parse_match_spec(node.value)
         if spec is None:
             why = ("it looks like two entries folded into one (check the indentation of the "
@@ -315,17 +188,17 @@ class _Env:
             source=channel_source(spec.channel), direct=True,
         ), key)
 
-    def pip(self, node: _Node, key: str) -> None:
-        if isinstance(node, _Scalar) and node.is_null:
+    def pip(self, node: YamlNode, key: str) -> None:
+        if isinstance(node, YamlScalar) and node.is_null:
             return
-        if not isinstance(node, _Seq):
+        if not isinstance(node, YamlSeq):
             self.diag("dependencies: pip: must be a list of requirement lines; not read",
                       node.line)
             return
         index: Source | None = None
         found: list[Declaration] = []
         for number, item in enumerate(node.items):
-            if not isinstance(item, _Scalar) or item.is_null:
+            if not isinstance(item, YamlScalar) or item.is_null:
                 self.diag("dependencies: pip: an entry is not a requirement line; skipped",
                           item.line)
                 continue
@@ -414,23 +287,23 @@ class CondaEnvironmentScanner(Scanner):
         if root is None:
             env.diag("is empty; no dependencies read", None, "warning")
             return env.result
-        if not isinstance(root, _Map):
+        if not isinstance(root, YamlMap):
             raise ParseError(file.path, "is not a conda environment file: its top level is not "
                              "a mapping (expected name:, channels:, dependencies:)", root.line)
         deps = root.get("dependencies")
-        if deps is None or (isinstance(deps, _Scalar) and deps.is_null):
+        if deps is None or (isinstance(deps, YamlScalar) and deps.is_null):
             return env.result
-        if not isinstance(deps, _Seq):
+        if not isinstance(deps, YamlSeq):
             env.diag("dependencies: must be a list; not read", deps.line)
             return env.result
         for number, item in enumerate(deps.items):
             key = f"dependencies[{number}]"
-            pip = item.get("pip") if isinstance(item, _Map) else None
-            if isinstance(item, _Scalar) and not item.is_null:
+            pip = item.get("pip") if isinstance(item, YamlMap) else None
+            if isinstance(item, YamlScalar) and not item.is_null:
                 env.conda(item, key)
-            elif isinstance(item, _Map) and pip is not None:
+            elif isinstance(item, YamlMap) and pip is not None:
                 extra = [k.value for k, _ in item.pairs
-                         if isinstance(k, _Scalar) and k.value != "pip"]
+                         if isinstance(k, YamlScalar) and k.value != "pip"]
                 if extra:
                     env.diag(f"dependencies: unexpected key(s) {', '.join(extra)} next to pip:; "
                              "ignored", item.line, "warning")

@@ -22,13 +22,12 @@ from compliance.model import (
 )
 from compliance.scanners import all_scanners
 from compliance.scanners.base import ScanFile
-from compliance.scanners.python import conda
 from compliance.scanners.python.conda import (
-    MAX_ALIASES,
     CondaEnvironmentScanner,
     MatchSpec,
     parse_match_spec,
 )
+from compliance.scanners.yaml_tree import MAX_ALIASES
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "python" / "conda"
 SCANNER = CondaEnvironmentScanner()
@@ -194,7 +193,9 @@ def test_malformed_yaml_raises_with_the_line() -> None:
 
 
 def test_pure_python_loader_gives_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(conda, "_LOADER", yaml.SafeLoader)
+    from compliance.scanners import yaml_tree
+
+    monkeypatch.setattr(yaml_tree, "_LOADER", yaml.SafeLoader)
     result = scan("basic/environment.yml")
     assert len(result.declarations) == 14
     with pytest.raises(ParseError, match="anchors and aliases"):
