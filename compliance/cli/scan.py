@@ -128,8 +128,8 @@ def scan_command(
         licensed = sum(1 for c in inv.components.values()
                        if (c.license and c.license.known) or c.concluded)
         click.echo(
-            f"compliance: scanned {report.stats.files} files, parsed {report.files_parsed} "
-            f"manifests: {len(inv.components)} components ({licensed} with a known license), "
+            f"compliance: scanned {report.stats.files} files ({report.files_parsed} read by a "
+            f"scanner): {len(inv.components)} components ({licensed} with a known license), "
             f"{edges} dependency edges, {len(inv.diagnostics)} diagnostics; CycloneDX "
             f"{spec.value} {'JSON' if fmt == SbomFormat.JSON.value else 'XML'} written to {where}",
             err=True,
