@@ -1,4 +1,5 @@
 """`compliance check` end to end: repository and SBOM inputs, exit codes, the JSON shape."""
+# ruff: noqa: RUF001  (Chinese text has full-width punctuation on purpose)
 
 from __future__ import annotations
 
@@ -67,6 +68,30 @@ def test_gpl_dependency_in_an_apache_project_fails(tmp_path: Path, run_cli: RunC
     assert run_cli("check", repo, "--use", "internal").exit_code == 0
     # the gate can be lowered
     assert run_cli("check", repo, "--fail-on", "never").exit_code == 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_gpl_dependency_in_chinese_and_in_english(tmp_path: Path, run_cli: RunCli,
+                                                  fmt: str) -> None:
+    repo = _repo(tmp_path, "requests==2.32.3\nreadline-gpl==8.2\n")
+    zh = run_cli("check", repo, "--lang", "zh-CN", "--format", fmt)
+    assert zh.exit_code == 1, zh.stderr
+    # the reason and the fix in Chinese (compared without the text report's line breaks);
+    # license ids, component names and rule ids as they are
+    squashed = "".join(zh.stdout.split())
+    for text in ("GPL-3.0-only 是覆盖整个作品的著佐权许可证",
+                 "distributed 用途要求整个项目以 GPL-3.0-only 授权，但项目许可证是 Apache-2.0",
+                 "（distributed 用途，项目许可证 Apache-2.0）",
+                 "改用许可证与 Apache-2.0 兼容的组件",
+                 "如果此用途可以接受，请在 .compliance.yaml 中登记豁免"):
+        assert "".join(text.split()) in squashed, text
+    assert "default/compatibility" in zh.stdout and "readline-gpl" in zh.stdout
+    assert "copyleftreachingthewholework" not in squashed
+    assert "recordawaiver" not in squashed
+    en = run_cli("check", repo, "--lang", "en", "--format", fmt)
+    assert en.exit_code == 1
+    assert "copyleftreachingthewholework" in "".join(en.stdout.split())
+    assert "著佐权" not in en.stdout
 
 
 def test_or_chooses_the_alternative_that_works(tmp_path: Path, run_cli: RunCli) -> None:

@@ -47,6 +47,7 @@ term, use), so checking a large inventory costs one evaluation per distinct expr
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 import itertools
@@ -54,7 +55,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 import yaml
 from license_expression import ExpressionError, Licensing
@@ -77,13 +78,27 @@ __all__ = [
     "Use",
     "Verdict",
     "compat_data",
+    "compat_translations",
     "evaluate",
+    "translatable_texts",
 ]
 
 PROPRIETARY = "LicenseRef-proprietary"
 """The outbound license of a project that declares none."""
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "policy" / "compat.yaml"
+
+LANGUAGES = ("zh-CN",)
+"""The languages besides English every verdict's reason and fix are also rendered in. The
+templates of ``compat.yaml`` are translated in ``compat.<lang>.yaml`` beside it, keyed by the
+English text; placeholders (license ids, the project's license, the use) stay as they are."""
+
+_NOT_TEXT = frozenset({"title", "url", "name", "source"})
+"""Keys of ``compat.yaml`` whose values are names or references, never translated."""
+
+_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("compat_lang", default="en")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class CompatDataError(ComplianceError):
@@ -141,6 +156,8 @@ class Verdict:
     terms: tuple[TermVerdict, ...]
     deprecated_ids: tuple[str, ...]  # deprecated ids met: a finding of their own
     unknown_ids: tuple[str, ...]  # LicenseRef-unknown-* and ids the catalog does not know
+    translations: tuple[tuple[str, str, str], ...] = ()  # (lang, reason, fix) per LANGUAGES
+    obligations_translations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (lang, obligations)
 
 
 def evaluate(outbound: str | None, inbound: str, use: Use = Use.DISTRIBUTED) -> Verdict:
@@ -152,16 +169,88 @@ def evaluate(outbound: str | None, inbound: str, use: Use = Use.DISTRIBUTED) -> 
     results are cached.
     """
     out = (outbound or "").strip() or PROPRIETARY
-    return _evaluate(out, (inbound or "").strip(), Use(use))
+    return _localized(out, (inbound or "").strip(), Use(use))
 
 
 def compat_data() -> Mapping[str, Any]:
     """The parsed ``compat.yaml`` (read once)."""
-    return _data()
+    return _data_in("en")
+
+
+def compat_translations(lang: str) -> Mapping[str, str]:
+    """The translations of ``compat.yaml``'s texts into ``lang``: English text -> text."""
+    path = DATA_FILE.with_name(f"compat.{lang}.yaml")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
+    except (OSError, yaml.YAMLError) as e:
+        raise CompatDataError(f"cannot read {path}: {e}") from e
+    entries = data.get("translations") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("en"), str) and isinstance(e.get(lang), str)
+            for e in entries):
+        raise CompatDataError(f"{path}: 'translations' must be a list of {{en: ..., {lang}: ...}}")
+    return {e["en"]: e[lang] for e in entries}
+
+
+def translatable_texts(data: Any = None) -> list[str]:
+    """Every text of ``compat.yaml`` a person reads (templates included), each once, in order."""
+    out: list[str] = []
+
+    def walk(node: Any, key: object) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k != "sources":
+                    walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and " " in node and key not in _NOT_TEXT:
+            out.append(node)
+
+    walk(compat_data() if data is None else data, None)
+    return list(dict.fromkeys(out))
+
+
+class _PerLang(Generic[_P, _R]):
+    """``functools.lru_cache`` keyed also by the language being rendered."""
+
+    def __init__(self, fn: Callable[_P, _R], maxsize: int) -> None:
+        call: Callable[..., _R] = fn
+        self._cached: Any = functools.lru_cache(maxsize=maxsize)(lambda _lang, *a: call(*a))
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return self._cached(_LANG.get(), *args)  # type: ignore[no-any-return]
+
+    def cache_clear(self) -> None:
+        self._cached.cache_clear()
+
+
+def _per_lang(maxsize: int) -> Callable[[Callable[_P, _R]], _PerLang[_P, _R]]:
+    return lambda fn: _PerLang(fn, maxsize)
+
+
+@functools.lru_cache(maxsize=65536)
+def _localized(outbound: str, inbound: str, use: Use) -> Verdict:
+    """The English verdict, with its reason and fix rendered in every language of LANGUAGES."""
+    verdict = _evaluate(outbound, inbound, use)
+    translations = []
+    duties = []
+    for lang in LANGUAGES:
+        token = _LANG.set(lang)
+        try:
+            other = _evaluate(outbound, inbound, use)
+        finally:
+            _LANG.reset(token)
+        translations.append((lang, other.reason, other.fix))
+        duties.append((lang, other.obligations))
+    return dataclasses.replace(verdict, translations=tuple(translations),
+                               obligations_translations=tuple(duties))
 
 
 def _cache_clear() -> None:
     """For benchmarks: forget every verdict (the data files stay loaded)."""
+    _localized.cache_clear()
     _evaluate.cache_clear()
     _term_verdict.cache_clear()
     _parse.cache_clear()
@@ -172,8 +261,26 @@ def _cache_clear() -> None:
 # ----------------------------------------------------------------------------- data
 
 
-@functools.cache
 def _data() -> Mapping[str, Any]:
+    """``compat.yaml`` with its texts in the language being rendered."""
+    return _data_in(_LANG.get())
+
+
+@functools.cache
+def _data_in(lang: str) -> Mapping[str, Any]:
+    if lang != "en":
+        table = compat_translations(lang)
+
+        def tr(node: Any, key: object) -> Any:
+            if isinstance(node, dict):
+                return {k: tr(v, k) for k, v in node.items()}
+            if isinstance(node, list):
+                return [tr(v, key) for v in node]
+            if isinstance(node, str) and key not in _NOT_TEXT:
+                return table.get(node, node)
+            return node
+
+        return tr(_data_in("en"), None)  # type: ignore[no-any-return]
     try:
         data = yaml.load(DATA_FILE.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except (OSError, yaml.YAMLError) as e:
@@ -196,6 +303,17 @@ class _Ctx(dict[str, str]):
 
 def _fmt(template: str, ctx: Mapping[str, str]) -> str:
     return template.format_map(ctx if isinstance(ctx, _Ctx) else _Ctx(ctx))
+
+
+_FULL_STOPS = ("\u3002", "\uff1b", "\uff1a", "\uff01", "\uff1f", "\uff09")  # Chinese full stops
+
+
+def _sentences(*parts: str) -> str:
+    """Sentences joined by a space, or by nothing after a full-width (Chinese) stop."""
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        out += ("" if out.endswith(_FULL_STOPS) else " ") + part
+    return out
 
 
 def _msg(section: str, key: str, ctx: Mapping[str, str]) -> str:
@@ -311,7 +429,7 @@ def _is_unknown(ident: str, facts: LicenseFacts | None) -> bool:
     return facts is None or ident.lower().startswith(UNKNOWN_PREFIX.lower())
 
 
-@functools.lru_cache(maxsize=4096)
+@_per_lang(maxsize=4096)
 def _term(leaf: _Leaf) -> _Term:
     facts = catalog.get(leaf.id)
     deprecated: list[str] = []
@@ -376,7 +494,7 @@ class _Out:
     permit_note: str
 
 
-@functools.lru_cache(maxsize=1024)
+@_per_lang(maxsize=1024)
 def _outbound(leaf: _Leaf) -> _Out:
     term = _term(leaf)
     facts = term.facts
@@ -506,7 +624,7 @@ def _worse(a: Outcome, b: Outcome) -> bool:
     return a.rank < b.rank
 
 
-@functools.lru_cache(maxsize=16384)
+@_per_lang(maxsize=16384)
 def _term_verdict(out: _Out, leaf: _Leaf, use: Use) -> TermVerdict:
     term = _term(leaf)
     facts = term.facts
@@ -514,7 +632,7 @@ def _term_verdict(out: _Out, leaf: _Leaf, use: Use) -> TermVerdict:
                exception=term.exception or "")
 
     def verdict(outcome: Outcome, reason: str, obligations: Iterable[str], fix: str) -> TermVerdict:
-        text = " ".join([*term.lead, reason, *term.notes])
+        text = _sentences(*term.lead, reason, *term.notes)
         fixed = fix if outcome in (Outcome.DENIED, Outcome.UNKNOWN) else (
             _msg("fixes", "obligations", ctx) if outcome is Outcome.OBLIGATIONS else "")
         return TermVerdict(term.text, outcome, text, tuple(dict.fromkeys(obligations)), fixed)
@@ -549,7 +667,7 @@ def _term_verdict(out: _Out, leaf: _Leaf, use: Use) -> TermVerdict:
     if outcome is Outcome.ALLOWED and facts.use_restrictions and not rule.get("own"):
         outcome = Outcome.OBLIGATIONS
         obligations += _restrictions(facts)
-        reason += " " + _msg("messages", "use_restricted", ctx)
+        reason = _sentences(reason, _msg("messages", "use_restricted", ctx))
 
     if not out.known:
         if use is Use.DISTRIBUTED and family is not Family.PUBLIC_DOMAIN and \
@@ -571,11 +689,11 @@ def _term_verdict(out: _Out, leaf: _Leaf, use: Use) -> TermVerdict:
                                obligations, _msg("fixes", "unknown", ctx))
         else:
             if acc.text and not acc.narrowed and outcome is not Outcome.DENIED:
-                reason += " " + _msg("messages", "regime_note", ctx)
+                reason = _sentences(reason, _msg("messages", "regime_note", ctx))
             if acc.narrowed:
                 if outcome.rank > Outcome.OBLIGATIONS.rank:
                     outcome = Outcome.OBLIGATIONS
-                reason += " " + _narrow(acc, out, ctx, obligations)
+                reason = _sentences(reason, _narrow(acc, out, ctx, obligations))
     return verdict(outcome, reason, obligations, fix)
 
 
@@ -628,7 +746,7 @@ def _copyleft(out: _Out, term: _Term, facts: LicenseFacts, family: Family, use: 
         duties.append(_msg("obligations", "network_source", ctx))
     reason = _msg("messages", "copyleft_ok", ctx) + tail
     if acc.narrowed:
-        reason += " " + _narrow(acc, out, ctx, duties)
+        reason = _sentences(reason, _narrow(acc, out, ctx, duties))
     return verdict(Outcome.OBLIGATIONS, reason, duties, "")
 
 
@@ -679,7 +797,7 @@ def _against(alternative: tuple[_Leaf, ...], node: _Node, use: Use) -> tuple[_Ou
     return min(judged, key=lambda pair: pair[1].outcome.rank)
 
 
-@functools.lru_cache(maxsize=65536)
+@_per_lang(maxsize=65536)
 def _evaluate(outbound: str, inbound: str, use: Use) -> Verdict:
     in_node = _parse(inbound)
     out_node = _parse(outbound)
@@ -717,7 +835,7 @@ def _evaluate(outbound: str, inbound: str, use: Use) -> Verdict:
         use=use,
         outcome=outcome,
         chosen=str(res.chosen) if res.chose else None,
-        reason=" ".join(parts),
+        reason=_sentences(*parts),
         fix=fix,
         obligations=tuple(dict.fromkeys(obligations)),
         terms=res.terms,

@@ -39,6 +39,7 @@ from compliance.licenses.expression import (
 from compliance.model import Component, Finding, Inventory, Location, ResolvedLicense, Severity
 from compliance.policy.config import NO_LICENSE, ProjectConfig, Waiver
 from compliance.policy.packs import USES, Condition, Pack, PolicyError, Rule
+from compliance.report.messages import DEFAULT_LANG, message
 
 __all__ = [
     "NO_PROJECT_LICENSE",
@@ -55,6 +56,10 @@ __all__ = [
 NO_PROJECT_LICENSE = "none: treated as proprietary"
 """Where the project license came from when there is none."""
 EXPIRED_WAIVER = "config/expired-waiver"
+FINDING_LANGUAGES = ("zh-CN",)
+"""The languages besides English a finding's message and fix are written in too
+(``Finding.translations``): the glue comes from the message catalogs (``finding.*``), the
+reasons and fixes from compat.yaml's translations and the rules' ``reason_zh-CN``."""
 _MAX_ALTERNATIVES = 256
 
 
@@ -507,14 +512,24 @@ def _waiver_rest(license_: str | None, rule_id: str, toml: bool) -> list[str]:
     return [f"{key}{sep}{value}" for key, value in entries]
 
 
-def _waiver_snippet(target: list[str], rest: list[str], config: ProjectConfig) -> str:
-    """A waiver for the policy file, in its format (YAML, or TOML for pyproject.toml)."""
+@functools.lru_cache(maxsize=64)
+def _fix_words(lang: str, path: str) -> tuple[str, str]:
+    """The dev-group sentence and the sentence that introduces a waiver, in ``lang``."""
+    return message(lang, "finding.fix.dev"), message(lang, "finding.fix.waiver", path=path)
+
+
+def _waiver_snippet(target: list[str], rest: list[str], config: ProjectConfig,
+                    lang: str = DEFAULT_LANG) -> str:
+    """A waiver for the policy file, in its format (YAML, or TOML for pyproject.toml), after
+    the sentence that introduces it."""
     if config.kind == "pyproject.toml":
         body = "\n".join(target + rest)
-        return f"record a waiver in {config.path}:\n[[tool.compliance.waivers]]\n{body}"
+        intro = _fix_words(lang, str(config.path))[1]
+        return f"{intro}\n[[tool.compliance.waivers]]\n{body}"
     lines = target + rest
     body = "  - " + lines[0] + "".join("\n    " + line for line in lines[1:])
-    return f"record a waiver in {config.path or '.compliance.yaml'}:\nwaivers:\n{body}"
+    intro = _fix_words(lang, config.path or ".compliance.yaml")[1]
+    return f"{intro}\nwaivers:\n{body}"
 
 
 @dataclass
@@ -523,54 +538,104 @@ class _Context:
     outbound: str | None
     config: ProjectConfig
 
-    @property
-    def project(self) -> str:
-        return f"project license {self.outbound}" if self.outbound else \
-            "project without a license (treated as proprietary)"
+    def project(self, lang: str) -> str:
+        return message(lang, "finding.context.project", license=self.outbound) \
+            if self.outbound else message(lang, "finding.context.no_project_license")
+
+
+def _localized(obj: Any, lang: str, english: tuple[str, str]) -> tuple[str, str]:
+    """The reason and fix of a verdict (``translations``) or a rule (``localized``) in
+    ``lang``, else ``english``."""
+    if lang == DEFAULT_LANG or obj is None:
+        return english
+    for code, reason, fix in getattr(obj, "translations", ()) or ():
+        if code == lang:
+            return reason, fix
+    return english
+
+
+_FULL_STOPS = ("\u3002", "\uff1b", "\uff1a", "\uff01", "\uff1f", "\uff09")  # Chinese full stops
+
+
+def _sentences(*parts: str) -> str:
+    """Sentences joined by a space, or by nothing after a full-width (Chinese) stop."""
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        out += ("" if out.endswith(_FULL_STOPS) else " ") + part
+    return out
 
 
 def _message(hit: _Hit, expression: str | None, judgement: _Judgement, ctx: _Context,
-             evidence: bool) -> str:
+             evidence: bool, lang: str = DEFAULT_LANG) -> str:
     rule = hit.rule
+    rule_reason = rule.localized(lang)[0]
+    sep = message(lang, "report.sep.list")
     chosen = judgement.chosen.text if judgement.chosen and len(judgement.choices) > 1 else None
-    context = ", ".join(([f"alternative chosen: {chosen}"] if chosen else [])
-                        + [f"{ctx.use} use", ctx.project])
+    context = sep.join(([message(lang, "finding.context.chosen", chosen=chosen)] if chosen else [])
+                       + [message(lang, "finding.context.use", use=ctx.use), ctx.project(lang)])
     if expression is None:
-        what = "no license declared" if evidence else "no license information found"
-        return f"{what} ({context}): {rule.reason}"
+        key = "finding.no_license_declared" if evidence else "finding.no_license_found"
+        return message(lang, key, context=context, reason=rule_reason)
     terms = ", ".join(str(t) for t in hit.terms)
-    subject = f"'{expression}'" if terms == expression else f"{terms} in '{expression}'"
+    subject = (message(lang, "finding.subject.expression", expression=expression)
+               if terms == expression else
+               message(lang, "finding.subject.terms", terms=sep.join(str(t) for t in hit.terms),
+                       expression=expression))
     if hit.verdict is not None:
-        reason = str(getattr(hit.verdict, "reason", "") or rule.reason)
+        english = (str(getattr(hit.verdict, "reason", "")), "")
+        reason = _localized(hit.verdict, lang, english)[0] or rule_reason
         obligations = tuple(getattr(hit.verdict, "obligations", ()) or ())
+        if lang != DEFAULT_LANG:
+            for code, duties in getattr(hit.verdict, "obligations_translations", ()) or ():
+                if code == lang:
+                    obligations = duties
         if obligations and _outcome(hit.verdict) != "denied":
-            reason = f"{reason.rstrip('.')}. Obligations: {'; '.join(obligations)}."
-        return f"{subject} ({context}): {reason}"
-    return f"{subject} ({context}): {rule.reason}"
+            reason = message(lang, "finding.obligations", reason=reason.rstrip(".\u3002"),
+                             obligations=message(lang, "report.sep.clause").join(obligations))
+        return message(lang, "finding.message", subject=subject, context=context, reason=reason)
+    return message(lang, "finding.message", subject=subject, context=context, reason=rule_reason)
 
 
-def _fix_head(hit: _Hit, judgement: _Judgement) -> str:
+def _fix_head(hit: _Hit, judgement: _Judgement, lang: str = DEFAULT_LANG) -> str:
     """The part of a finding's fix that does not depend on the component."""
     rule = hit.rule
-    parts = [str(getattr(hit.verdict, "fix", "") or rule.fix) if hit.verdict else rule.fix]
+    rule_fix = rule.localized(lang)[1]
+    if hit.verdict:
+        english = ("", str(getattr(hit.verdict, "fix", "")))
+        parts = [_localized(hit.verdict, lang, english)[1] or rule_fix]
+    else:
+        parts = [rule_fix]
     chosen = judgement.chosen
     for other in judgement.choices:
         if other is chosen or any(h.rule.full_id == rule.full_id for h in other.hits):
             continue
         objections = sorted({h.rule.full_id for h in other.hits})
-        but = f" (but {', '.join(objections)} object to it)" if objections else ""
-        parts.append(f"The license also offers '{other.text}', which this rule accepts{but}.")
+        but = message(lang, "finding.fix.but", objections=", ".join(objections)) \
+            if objections else ""
+        parts.append(message(lang, "finding.fix.also_offers", other=other.text, but=but))
         break
-    return " ".join(parts)
+    return _sentences(*parts)
 
 
-def _fix(head: str, rest: list[str], rule: Rule, comp: Component, ctx: _Context) -> str:
+def _fix(head: str, rest: list[str], rule: Rule, comp: Component, ctx: _Context,
+         lang: str = DEFAULT_LANG, target: list[str] | None = None) -> str:
     dev = ""
     if comp.scope.value != "excluded" and "excluded" not in rule.scopes:
-        dev = (" If only development needs it, move it to a dev dependency group: this rule "
-               "does not check dev components.")
-    target = _waiver_target(comp, ctx.config.kind == "pyproject.toml")
-    return f"{head}{dev}\nIf this use is acceptable, {_waiver_snippet(target, rest, ctx.config)}"
+        dev = _fix_words(lang, "")[0]
+    if target is None:
+        target = _waiver_target(comp, ctx.config.kind == "pyproject.toml")
+    return f"{head}{dev}\n{_waiver_snippet(target, rest, ctx.config, lang)}"
+
+
+def _expired_texts(waiver: Waiver, covered: int, lang: str) -> tuple[str, str]:
+    """The message and fix of an expired waiver's finding in ``lang``."""
+    where = f"{waiver.source}:{waiver.line}" if waiver.line else waiver.source
+    label = message(lang, "finding.waiver.label", n=waiver.index + 1, where=where,
+                    target=waiver.target, license=waiver.license)
+    again = message(lang, "finding.waiver.again", count=covered) if covered else ""
+    return (message(lang, "finding.waiver.expired", waiver=label, expires=waiver.expires,
+                    again=again),
+            message(lang, "finding.waiver.expired_fix"))
 
 
 def _ids(expression: str) -> set[str]:
@@ -628,8 +693,9 @@ def evaluate_inventory(inv: Inventory, packs: list[Pack], config: ProjectConfig,
     judge = _Judge(rules, use_value, outbound)
 
     raw: list[tuple[Finding, tuple[Term, ...], Component]] = []
-    # message, fix and waiver lines, per judgement and rule (most components share them)
-    words: dict[tuple[int, str, bool], tuple[str, str, list[str]]] = {}
+    # message and fix per language, and waiver lines, per judgement and rule (most components
+    # share them)
+    words: dict[tuple[int, str, bool], tuple[dict[str, tuple[str, str]], list[str]]] = {}
     for comp in inv.components.values():
         expression = component_license(comp)
         judgement = judge.judge(expression, comp.scope.value)
@@ -643,12 +709,19 @@ def evaluate_inventory(inv: Inventory, packs: list[Pack], config: ProjectConfig,
             texts = words.get(key)
             if texts is None:
                 texts = words[key] = (
-                    _message(hit, expression, judgement, ctx, evidence),
-                    _fix_head(hit, judgement),
+                    {lang: (_message(hit, expression, judgement, ctx, evidence, lang),
+                            _fix_head(hit, judgement, lang))
+                     for lang in (DEFAULT_LANG, *FINDING_LANGUAGES)},
                     _waiver_rest(expression, hit.rule.full_id, config.kind == "pyproject.toml"))
+            english, rest = texts[0][DEFAULT_LANG], texts[1]
+            target = _waiver_target(comp, config.kind == "pyproject.toml")
             finding = Finding(
-                rule=hit.rule.full_id, severity=hit.severity, message=texts[0],
-                fix=_fix(texts[1], texts[2], hit.rule, comp, ctx),
+                rule=hit.rule.full_id, severity=hit.severity, message=english[0],
+                fix=_fix(english[1], rest, hit.rule, comp, ctx, DEFAULT_LANG, target),
+                translations=tuple(
+                    (lang, texts[0][lang][0],
+                     _fix(texts[0][lang][1], rest, hit.rule, comp, ctx, lang, target))
+                    for lang in FINDING_LANGUAGES),
                 component_ref=comp.ref, component_name=comp.name,
                 component_version=comp.version, purl=comp.purl, license=expression,
                 location=location, chosen=chosen, pack=hit.rule.pack)
@@ -666,12 +739,11 @@ def evaluate_inventory(inv: Inventory, packs: list[Pack], config: ProjectConfig,
             waived.append(replace(finding, waived_by=waiver.waived_by))
     for waiver in expired:
         covered = sum(1 for f, terms, comp in raw if _waiver_covers(waiver, f, terms, comp))
-        again = f"; {covered} finding(s) it accepted are reported again" if covered else ""
+        message_, fix_ = _expired_texts(waiver, covered, DEFAULT_LANG)
         findings.append(Finding(
-            rule=EXPIRED_WAIVER, severity=Severity.WARNING,
-            message=f"{waiver.label} expired on {waiver.expires}: it no longer applies{again}",
-            fix="Review the component again, then set a new 'expires' date on the waiver or "
-                "remove it and fix the findings.",
+            rule=EXPIRED_WAIVER, severity=Severity.WARNING, message=message_, fix=fix_,
+            translations=tuple((lang, *_expired_texts(waiver, covered, lang))
+                               for lang in FINDING_LANGUAGES),
             component_name=waiver.name, component_version=waiver.version, purl=waiver.purl,
             license=waiver.license, location=Location(waiver.source, waiver.line),
             waived_by=None, pack="config"))

@@ -70,6 +70,9 @@ USES = ("distributed", "network", "internal")
 OUTCOMES = ("denied", "unknown", "obligations")
 """Outcomes of the compatibility engine a rule can match (``allowed`` never makes a finding)."""
 DEFAULT_SCOPES = frozenset({"required", "optional"})
+
+RULE_LANGUAGES = ("zh-CN",)
+"""The languages a rule may give its reason and fix in too (``reason_zh-CN``, ``fix_zh-CN``)."""
 """Scopes a rule covers unless it says otherwise: dev (``excluded``) components are left out."""
 
 _MAX_FILE = 4 * 1024 * 1024
@@ -128,6 +131,14 @@ class Rule:
     fix: str
     source: str  # the file it was read from
     title: str | None = None
+    translations: tuple[tuple[str, str, str], ...] = ()  # (lang, reason, fix): reason_<lang>...
+
+    def localized(self, lang: str) -> tuple[str, str]:
+        """The reason and fix in ``lang`` (``reason_zh-CN``, ``fix_zh-CN``), else in English."""
+        for code, reason, fix in self.translations:
+            if code == lang:
+                return reason, fix
+        return self.reason, self.fix
 
     @property
     def full_id(self) -> str:
@@ -417,6 +428,10 @@ def _rule(doc: DataDocument, index: int, raw: Mapping[str, Any], pack_id: str) -
         fix=" ".join(raw["fix"].split()),
         source=doc.display,
         title=raw.get("title"),
+        translations=tuple(
+            (lang, " ".join(raw[f"reason_{lang}"].split()),
+             " ".join(raw.get(f"fix_{lang}", raw["fix"]).split()))
+            for lang in RULE_LANGUAGES if f"reason_{lang}" in raw),
     )
     if _ANY not in severity and rule.kind != "compat":
         raise doc.error("a severity per outcome (denied, unknown, obligations) is only for "

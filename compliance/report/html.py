@@ -184,17 +184,18 @@ _FINDING_COLUMNS = ("report.column.severity", "report.column.rule", "report.colu
 
 def _finding_detail(lang: str, f: Finding) -> str:
     """The second row of a finding: why, then how to fix folded (with the waiver snippet)."""
+    why, fix = f.localized(lang)
     parts = []
     if f.chosen:
         parts.append(f'<div class="chosen"><span class="label">'
                      f'{_e(message(lang, "html.chosen"))}</span> <code>{_e(f.chosen)}</code></div>')
     parts.append(f'<div class="why"><span class="label">{_e(message(lang, "html.why"))}</span> '
-                 f"{_e(f.message)}</div>")
+                 f"{_e(why)}</div>")
     if f.waived_by:
         parts.append(f'<div class="waived"><span class="label">'
                      f'{_e(message(lang, "html.waived_by"))}</span> {_e(f.waived_by)}</div>')
-    if f.fix:
-        prose, snippet, syntax = split_fix(f.fix)
+    if fix:
+        prose, snippet, syntax = split_fix(fix)
         body = "".join(f"<p>{_e(line)}</p>" for line in prose.splitlines() if line.strip())
         if snippet:
             body += (f'<pre class="waiver" data-syntax="{_e(syntax)}"><code>{_e(snippet)}'

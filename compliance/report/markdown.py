@@ -125,9 +125,10 @@ def _details(lang: str, f: Finding) -> list[str]:
         out += [f"**{prose(message(lang, 'markdown.where'))}** {code(str(f.location))}", ""]
     if f.chosen:
         out += [f"**{prose(message(lang, 'markdown.chosen'))}** {code(f.chosen)}", ""]
-    out += [f"**{prose(message(lang, 'markdown.why'))}** {prose(f.message)}", ""]
-    if f.fix:
-        text, snippet, syntax = split_fix(f.fix)
+    why, fix = f.localized(lang)
+    out += [f"**{prose(message(lang, 'markdown.why'))}** {prose(why)}", ""]
+    if fix:
+        text, snippet, syntax = split_fix(fix)
         paragraphs = [p for p in text.splitlines() if p.strip()]
         first = paragraphs[0] if paragraphs else ""
         out += [f"**{prose(message(lang, 'markdown.fix'))}** {prose(first)}", ""]

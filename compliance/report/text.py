@@ -273,7 +273,34 @@ class _Style:
 def _wrap(para: str, columns: int) -> tuple[str, ...]:
     """``para`` wrapped to ``columns``; license ids and paths are never split at hyphens, long
     words (URLs) never broken. Cached: many findings share their reason."""
-    return tuple(textwrap.wrap(para, columns, break_on_hyphens=False, break_long_words=False))
+    if not _WIDE.search(para):
+        return tuple(textwrap.wrap(para, columns, break_on_hyphens=False, break_long_words=False))
+    # Chinese: a line may break between any two wide characters (never before a closing
+    # punctuation mark), or at a space; columns are counted as a terminal shows them
+    lines: list[str] = []
+    line, space = "", False
+    for token in _TOKENS.findall(para):
+        if token.isspace():
+            space = bool(line)
+            continue
+        candidate = line + (" " if space else "") + token
+        if not line or width(candidate) <= columns:
+            line = candidate
+        else:
+            lines.append(line)
+            line = token
+        space = False
+    if line:
+        lines.append(line)
+    return tuple(lines)
+
+
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_CLOSING = r"[\uff0c\u3002\uff1b\uff1a\u3001\uff01\uff1f\uff09\u300d\u300f\u201d]*"  # closing marks
+_OPENING = r"[\uff08\u300c\u300e\u201c]*"  # opening marks stay with what follows
+_TOKENS = re.compile(r"\s+|" + _OPENING + r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+"
+                     + _CLOSING + r"|" + _OPENING + r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]"
+                     + _CLOSING)
 
 
 def _labelled(label: str, label_width: int, text: str, wrap: bool = True) -> list[str]:
@@ -315,9 +342,10 @@ def _finding(lang: str, f: Finding, style: _Style) -> list[str]:
         lines.extend(_labelled(labels["where"], label_width, str(f.location), wrap=False))
     if f.chosen:
         lines.extend(_labelled(labels["chosen"], label_width, f.chosen, wrap=False))
-    lines.extend(_labelled(labels["why"], label_width, f.message))
-    if f.fix:
-        prose, snippet, _ = split_fix(f.fix)
+    why, fix = f.localized(lang)
+    lines.extend(_labelled(labels["why"], label_width, why))
+    if fix:
+        prose, snippet, _ = split_fix(fix)
         text = prose if prose else ""
         fix_lines = _labelled(labels["fix"], label_width, text)
         if snippet:

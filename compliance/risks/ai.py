@@ -177,24 +177,23 @@ def check_trust_remote_code(inv: Inventory) -> list[Finding]:
             continue
         pinned = _pinned(comp, props) is True
         revision = _revision(comp, props)
-        if pinned:
-            tail = (f" The revision is pinned{f' ({revision})' if revision else ''}, so the code "
-                    "is fixed, but it still has to be reviewed.")
-        else:
-            tail = (" The revision is not pinned, so the code can change on the hub between "
-                    "two runs without any change here.")
-        how = ("with trust_remote_code set from a value computed at run time: when it is true, "
-               if computed else "with trust_remote_code=True: ")
-        out.append(base.finding(
-            TRUST_REMOTE_CODE, comp,
-            f"{who(comp)} is loaded {how}loading it downloads Python code from the model "
-            "repository and runs it with your process's rights (files, credentials, network)."
-            f"{tail}",
-            "Use a model whose architecture your installed transformers supports natively and "
-            "drop trust_remote_code. If the custom code is needed, review it and pin the "
-            "revision to a full commit id (revision=\"<40-hex commit>\"), or vendor the code "
-            "into this repository.",
-            severity=Severity.WARNING if pinned or computed else Severity.ERROR))
+
+        def render(lang: str, comp: Component = comp, pinned: bool = pinned,
+                   revision: str | None = revision, computed: bool = computed
+                   ) -> tuple[str, str]:
+            if pinned:
+                at = base.text(lang, "trust_remote_code.revision", revision=revision) \
+                    if revision else ""
+                tail = base.text(lang, "trust_remote_code.pinned", revision=at)
+            else:
+                tail = base.text(lang, "trust_remote_code.unpinned")
+            key = "computed" if computed else "true"
+            return (base.text(lang, f"trust_remote_code.message.{key}", who=who(comp)) + tail,
+                    base.text(lang, "trust_remote_code.fix"))
+
+        out.append(base.finding(TRUST_REMOTE_CODE, comp, base.localized(render),
+                                severity=Severity.WARNING if pinned or computed
+                                else Severity.ERROR))
     return out
 
 
@@ -208,17 +207,16 @@ def check_unpinned_model(inv: Inventory) -> list[Finding]:
         if _pinned(comp, props) is not False:
             continue
         revision = _revision(comp, props)
-        at = f"at '{revision}'" if revision else "without a revision (the default branch)"
-        out.append(base.finding(
-            UNPINNED_MODEL, comp,
-            f"The model {who(comp)} is fetched {at}, not at a commit: its owners (or anyone "
-            "who takes over their account) can replace the weights, the tokenizer or its code, "
-            "and the next run loads them without any change here; results stop being "
-            "reproducible.",
-            "Pin the revision to a full commit id (revision=\"<40-hex commit>\" in "
-            "from_pretrained / hf_hub_download / snapshot_download), or copy the model into "
-            "storage you control and load it from there.",
-            severity=Severity.WARNING))
+
+        def render_unpinned(lang: str, comp: Component = comp,
+                            revision: str | None = revision) -> tuple[str, str]:
+            at = (base.text(lang, "unpinned_model.at", revision=revision) if revision
+                  else base.text(lang, "unpinned_model.default_branch"))
+            return (base.text(lang, "unpinned_model.message", who=who(comp), at=at),
+                    base.text(lang, "unpinned_model.fix"))
+
+        out.append(base.finding(UNPINNED_MODEL, comp, base.localized(render_unpinned),
+                                severity=Severity.WARNING))
     return out
 
 
@@ -233,14 +231,14 @@ def check_http_model_download(inv: Inventory) -> list[Finding]:
         if not urls or not is_model(comp, props):
             continue
         shown = ", ".join(base.show_url(u) for u in urls)
-        out.append(base.finding(
-            HTTP_MODEL, comp,
-            f"The model {who(comp)} is downloaded over plain HTTP ({shown}): anyone on the "
-            "network path can swap the weights, and pickle-based weights run code when they "
-            "load.",
-            "Download it over https, and check the file's SHA-256 against a digest recorded in "
-            "the repository before loading it.",
-            severity=Severity.ERROR))
+
+        def render_http(lang: str, comp: Component = comp, shown: str = shown
+                        ) -> tuple[str, str]:
+            return (base.text(lang, "http_model.message", who=who(comp), urls=shown),
+                    base.text(lang, "http_model.fix"))
+
+        out.append(base.finding(HTTP_MODEL, comp, base.localized(render_http),
+                                severity=Severity.ERROR))
     return out
 
 
@@ -257,15 +255,16 @@ def check_unsafe_serialization(inv: Inventory) -> list[Finding]:
         kind = "data" if comp.component_type == "data" else "model"
         fmt = _first(props, "format") or "pickle"
         if not _is_pickle(props):
-            out.append(base.finding(
-                UNSAFE_SERIALIZATION, comp,
-                f"{who(comp)} is a Keras {kind} file ({fmt}) with {lambdas} Lambda "
-                f"layer{'s' if lambdas != 1 else ''}: a Lambda layer holds Python bytecode that "
-                "runs when the model is loaded without Keras's safe mode.",
-                "Replace the Lambda layers with registered custom layers, keep safe_mode=True "
-                "when loading (the Keras 3 default), and load the file only if you trust where "
-                "it comes from.",
-                severity=Severity.WARNING))
+            def render_keras(lang: str, comp: Component = comp, kind: str = kind,
+                             fmt: str = fmt, lambdas: int = lambdas) -> tuple[str, str]:
+                number = "one" if lambdas == 1 else "other"
+                return (base.text(lang, f"keras_lambda.message.{number}", who=who(comp),
+                                  kind=base.text(lang, f"ai.kind.{kind}"), format=fmt,
+                                  count=lambdas),
+                        base.text(lang, "keras_lambda.fix"))
+
+            out.append(base.finding(UNSAFE_SERIALIZATION, comp, base.localized(render_keras),
+                                    severity=Severity.WARNING))
             continue
         imports = _imports(props)
         bad = dangerous_imports(imports)
@@ -274,30 +273,28 @@ def check_unsafe_serialization(inv: Inventory) -> list[Finding]:
                 item = item.strip()
                 if item and item not in bad:
                     bad.append(item)
-        partial = (" (the scan could not read all of the file, so it may import more)"
-                   if (_first(props, "pickle-scan") or "").lower() == "incomplete" else "")
-        if bad:
-            shown = ", ".join(bad[:8]) + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
-            message = (f"{who(comp)} is a pickle-based {kind} file ({fmt}) whose pickle imports "
-                       f"{shown}{partial}: loading it runs that code, with your process's "
-                       "rights. Model weights need none of these; this is how malicious models "
-                       "are built.")
-            severity = Severity.ERROR
-            fix = ("Do not load it. Get the weights in safetensors from a trusted publisher, or "
-                   "inspect the file with a pickle scanner (fickling, picklescan, modelscan) "
-                   "in a sandbox. Never torch.load it without weights_only=True.")
-        else:
-            known = (f" (its pickle imports look harmless: "
-                     f"{', '.join(imports[:5])}{' ...' if len(imports) > 5 else ''})"
+        incomplete = (_first(props, "pickle-scan") or "").lower() == "incomplete"
+
+        def render_pickle(lang: str, comp: Component = comp, kind: str = kind, fmt: str = fmt,
+                          bad: list[str] = bad, imports: list[str] = imports,
+                          incomplete: bool = incomplete) -> tuple[str, str]:
+            partial = base.text(lang, "pickle.partial") if incomplete else ""
+            what = base.text(lang, f"ai.kind.{kind}")
+            if bad:
+                more = base.text(lang, "pickle.more", n=len(bad) - 8) if len(bad) > 8 else ""
+                return (base.text(lang, "pickle.dangerous", who=who(comp), kind=what,
+                                  format=fmt, imports=", ".join(bad[:8]) + more,
+                                  partial=partial),
+                        base.text(lang, "pickle.dangerous_fix"))
+            known = (base.text(lang, "pickle.harmless_imports", imports=", ".join(imports[:5])
+                               + (" ..." if len(imports) > 5 else ""))
                      if imports else "")
-            message = (f"{who(comp)} is a pickle-based {kind} file ({fmt}){known}{partial}: "
-                       "unpickling can run any code, so the file must be trusted as much as a "
-                       "program, and a replaced file runs whatever its author wants.")
-            severity = Severity.WARNING
-            fix = ("Convert the weights to safetensors (or another format that holds only "
-                   "tensors: GGUF, ONNX) and load that; until then load with "
-                   "torch.load(..., weights_only=True) and pin the file's hash.")
-        out.append(base.finding(UNSAFE_SERIALIZATION, comp, message, fix, severity=severity))
+            return (base.text(lang, "pickle.message", who=who(comp), kind=what, format=fmt,
+                              known=known, partial=partial),
+                    base.text(lang, "pickle.fix"))
+
+        out.append(base.finding(UNSAFE_SERIALIZATION, comp, base.localized(render_pickle),
+                                severity=Severity.ERROR if bad else Severity.WARNING))
     return out
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from compliance.model import Component, Finding, Inventory, Location, Severity
+from compliance.report.messages import DEFAULT_LANG, message
 
 __all__ = [
     "PACK",
@@ -21,11 +22,17 @@ __all__ = [
     "first_location",
     "inventory_finding",
     "is_commit",
+    "localized",
     "properties",
     "show_url",
 ]
 
 PACK = "risks"
+LANGUAGES = ("zh-CN",)
+"""The languages besides English a risk finding's message and fix are written in too; the
+texts are in the message catalogs (``compliance/data/messages/<lang>.yaml``, keys ``risk.*``)."""
+
+Texts = tuple[str, str, tuple[tuple[str, str, str], ...]]
 PROPERTY_PREFIXES = ("compliance:", "ml:")
 
 _COMMIT = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
@@ -72,20 +79,39 @@ def first_location(comp: Component) -> Location | None:
     return min(occ, key=lambda loc: (loc.path, loc.line or 0))
 
 
-def finding(rule: str, comp: Component, message: str, fix: str, *, severity: Severity,
-            license: str | None = None) -> Finding:
-    """A finding about one component."""
+def localized(render: Callable[[str], tuple[str, str]]) -> Texts:
+    """A finding's message and fix in English and in every language of LANGUAGES:
+    ``render(lang)`` gives them in one language (from the catalogs, see :func:`text`)."""
+    msg, fix = render(DEFAULT_LANG)
+    return msg, fix, tuple((lang, *render(lang)) for lang in LANGUAGES)
+
+
+def text(lang: str, key: str, **params: object) -> str:
+    """The catalog message ``risk.<key>`` in ``lang``."""
+    return message(lang, f"risk.{key}", **params)
+
+
+def _texts(texts: Texts | str, fix: str | None) -> Texts:
+    return (texts, fix or "", ()) if isinstance(texts, str) else texts
+
+
+def finding(rule: str, comp: Component, texts: Texts | str, fix: str | None = None, *,
+            severity: Severity, license: str | None = None) -> Finding:
+    """A finding about one component; ``texts`` from :func:`localized` (or the message in
+    English, and ``fix``)."""
+    msg, fix, translations = _texts(texts, fix)
     return Finding(
-        rule=rule, severity=severity, message=message, fix=fix, component_ref=comp.ref,
+        rule=rule, severity=severity, message=msg, fix=fix, component_ref=comp.ref,
         component_name=comp.name, component_version=comp.version, purl=comp.purl,
-        license=license, location=first_location(comp), pack=PACK)
+        license=license, location=first_location(comp), pack=PACK, translations=translations)
 
 
-def inventory_finding(rule: str, message: str, fix: str, *, severity: Severity,
-                      location: Location | None = None) -> Finding:
+def inventory_finding(rule: str, texts: Texts | str, fix: str | None = None, *,
+                      severity: Severity, location: Location | None = None) -> Finding:
     """A finding about the repository or SBOM as a whole (no component)."""
-    return Finding(rule=rule, severity=severity, message=message, fix=fix, location=location,
-                   pack=PACK)
+    msg, fix, translations = _texts(texts, fix)
+    return Finding(rule=rule, severity=severity, message=msg, fix=fix, location=location,
+                   pack=PACK, translations=translations)
 
 
 def who(comp: Component) -> str:

@@ -69,17 +69,15 @@ def check_no_license(inv: Inventory) -> list[Finding]:
     for comp in inv.components.values():
         if _license(comp) is not None:
             continue
-        evidence = bool(comp.licenses)
-        why = ("its license evidence states none" if evidence else
-               "nothing the scan read states it (lockfiles and requirements carry no licenses)")
-        out.append(base.finding(
-            NO_LICENSE, comp,
-            f"No license was found for {who(comp)}: {why}. Without a license, copyright law "
-            "lets nobody use, copy or ship it, and its obligations cannot be checked.",
-            "Find its license: scan with --python <a virtualenv that has it installed> or "
-            "--online, or read the package's license and record it as a curation in "
-            ".compliance.yaml. If it really has none, ask its authors for one or replace it.",
-            severity=_milder(comp, Severity.WARNING)))
+        why = "evidence" if comp.licenses else "nothing"
+
+        def render(lang: str, comp: Component = comp, why: str = why) -> tuple[str, str]:
+            return (base.text(lang, "no_license.message", who=who(comp),
+                              why=base.text(lang, f"no_license.why_{why}")),
+                    base.text(lang, "no_license.fix"))
+
+        out.append(base.finding(NO_LICENSE, comp, base.localized(render),
+                                severity=_milder(comp, Severity.WARNING)))
     return out
 
 
@@ -94,16 +92,17 @@ def check_unknown_license(inv: Inventory) -> list[Finding]:
                          if r is not None and r.expression == expression), None)
         written = resolved.original if resolved is not None and resolved.original else None
         shown = f"'{written}'" if written else f"'{expression}'"
-        where = f" (from {resolved.location})" if resolved and resolved.location else ""
-        out.append(base.finding(
-            UNKNOWN_LICENSE, comp,
-            f"The license of {who(comp)} is given as {shown}{where}, which is not a license this "
-            "tool can identify: its terms, and so whether you may use it this way, cannot be "
-            "checked.",
-            "Read the package's license and record what it is as a curation in .compliance.yaml "
-            "(name, version, SPDX license, comment); ask its maintainers to declare an SPDX "
-            "License-Expression.",
-            severity=_milder(comp, Severity.WARNING), license=expression))
+        origin = resolved.location if resolved and resolved.location else ""
+
+        def render(lang: str, comp: Component = comp, shown: str = shown,
+                   origin: str = origin) -> tuple[str, str]:
+            where = base.text(lang, "unknown_license.where", location=origin) if origin else ""
+            return (base.text(lang, "unknown_license.message", who=who(comp), license=shown,
+                              where=where),
+                    base.text(lang, "unknown_license.fix"))
+
+        out.append(base.finding(UNKNOWN_LICENSE, comp, base.localized(render),
+                                severity=_milder(comp, Severity.WARNING), license=expression))
     return out
 
 
@@ -144,16 +143,17 @@ def check_not_osi_approved(inv: Inventory) -> list[Finding]:
         if not terms:
             continue
         names = ", ".join(terms)
-        out.append(base.finding(
-            NOT_OSI, comp,
-            f"{who(comp)} is licensed under '{expression}'; {names} "
-            f"{'is' if len(terms) == 1 else 'are'} not approved by the Open Source Initiative: "
-            "the terms may restrict fields of use, commercial use or redistribution, and "
-            "policies that allow only open source licenses reject it.",
-            f"Check what {names} allow{'s' if len(terms) == 1 else ''} for your use "
-            f"(compliance licenses show {terms[0]}) and apply a rule pack that decides it "
-            "(compliance check --rules osi-approved, or ai-models for model licenses).",
-            severity=Severity.INFO, license=expression))
+        number = "one" if len(terms) == 1 else "other"
+
+        def render(lang: str, comp: Component = comp, expression: str = expression,
+                   names: str = names, first: str = terms[0], number: str = number
+                   ) -> tuple[str, str]:
+            return (base.text(lang, f"not_osi.message.{number}", who=who(comp),
+                              license=expression, names=names),
+                    base.text(lang, f"not_osi.fix.{number}", names=names, first=first))
+
+        out.append(base.finding(NOT_OSI, comp, base.localized(render), severity=Severity.INFO,
+                                license=expression))
     return out
 
 

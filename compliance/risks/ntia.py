@@ -145,40 +145,33 @@ def ntia_score(inv: Inventory, *, has_timestamp: bool, author: str | None) -> Nt
     return NtiaScore(elements, score, grade_for(score), total)
 
 
-_ADVICE = {
-    "supplier": "record each component's supplier (CycloneDX supplier / publisher), e.g. "
-                "from the package metadata's author or maintainer",
-    "name": "give every component a name",
-    "version": "lock the components without a version (a lockfile gives exact versions)",
-    "unique-id": "give every component a package URL (purl)",
-    "dependencies": "commit lockfiles, which record who depends on whom",
-    "author": "name the SBOM's author (CycloneDX metadata.authors)",
-    "timestamp": "write the SBOM with a timestamp (not --output-reproducible)",
-}
-
-
 def check_sbom_quality(inv: Inventory, *, has_timestamp: bool = True,
                        author: str | None = TOOL_AUTHOR) -> list[Finding]:
     """``risk/sbom-quality``: one finding with the NTIA score. By default the SBOM is taken to
     be the one this tool writes for ``inv``: timestamped, authored by the tool."""
     result = ntia_score(inv, has_timestamp=has_timestamp, author=author)
-    parts = []
-    for e in result.elements:
-        if e.key in ("author", "timestamp"):
-            parts.append(f"{e.title} {'yes' if e.met else 'no'}")
-        else:
-            parts.append(f"{e.title} {e.percent}%")
     short = [e for e in result.elements if e.met < e.total]
     severity = Severity.WARNING if result.score < WARN_BELOW else Severity.INFO
-    message = (f"SBOM quality against the NTIA minimum elements: {result.score}/100 (grade "
-               f"{result.grade}) over {result.components} components: {'; '.join(parts)}. "
-               "An SBOM that lacks these cannot be matched against vulnerability and license "
-               "data, nor traced to who made each component.")
-    if short:
-        fix = "To raise it, " + "; ".join(_ADVICE[e.key] for e in short) + "."
-    else:
-        fix = "Nothing to do: every minimum element is met."
-    return [base.inventory_finding(SBOM_QUALITY, message, fix, severity=severity)]
+
+    def render(lang: str) -> tuple[str, str]:
+        parts = []
+        for e in result.elements:
+            title = base.text(lang, f"ntia.element.{e.key}")
+            if e.key in ("author", "timestamp"):
+                parts.append(base.text(lang, "ntia.met" if e.met else "ntia.unmet", title=title))
+            else:
+                parts.append(base.text(lang, "ntia.percent", title=title, percent=e.percent))
+        sep = base.text(lang, "ntia.sep")
+        message = base.text(lang, "ntia.message", score=result.score, grade=result.grade,
+                            components=result.components, elements=sep.join(parts))
+        if short:
+            fix = base.text(lang, "ntia.fix", advice=sep.join(
+                base.text(lang, f"ntia.advice.{e.key}") for e in short))
+        else:
+            fix = base.text(lang, "ntia.fix_none")
+        return message, fix
+
+    return [base.inventory_finding(SBOM_QUALITY, base.localized(render), severity=severity)]
 
 
 CHECKS = (

@@ -79,16 +79,14 @@ def check_unpinned(inv: Inventory) -> list[Finding]:
                 or DeclarationKind.INSTALLED in comp.kinds
                 or comp.source.kind is not SourceKind.REGISTRY):
             continue
-        wanted = f"'{comp.constraint}'" if comp.constraint else "no version constraint"
-        out.append(base.finding(
-            UNPINNED, comp,
-            f"'{comp.name}' is required with {wanted}, and no lockfile resolves it, while this "
-            "repository locks or pins its other dependencies: every install may pick a "
-            "different release of it, including a broken or malicious one published later.",
-            f"Lock it: re-run the locker of the project that declares it (uv lock, poetry lock, "
-            f"pdm lock, pip-compile) so that the lockfile records it, or pin it with "
-            f"'{comp.name}==<version>' and its hashes where it is declared.",
-            severity=Severity.WARNING))
+        def render(lang: str, comp: Component = comp) -> tuple[str, str]:
+            wanted = (f"'{comp.constraint}'" if comp.constraint
+                      else base.text(lang, "unpinned.no_constraint"))
+            return (base.text(lang, "unpinned.message", name=comp.name, wanted=wanted),
+                    base.text(lang, "unpinned.fix", name=comp.name))
+
+        out.append(base.finding(UNPINNED, comp, base.localized(render),
+                                severity=Severity.WARNING))
     return out
 
 
@@ -100,19 +98,17 @@ def check_unlocked_repository(inv: Inventory) -> list[Finding]:
         return []
     where = _manifest_location(inv, declared)
     files = sorted({loc.path for c in declared for loc in c.occurrences})
-    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
     count = len(declared)
-    return [base.inventory_finding(
-        UNLOCKED,
-        f"This repository declares {count} Python dependenc{'y' if count == 1 else 'ies'} "
-        f"({shown}) but has no lockfile: every install resolves them and everything they "
-        "depend on afresh, so builds are not reproducible and a newly published broken or "
-        "malicious release of any of them is installed without anyone noticing.",
-        "Commit a lockfile with hashes: uv lock, poetry lock or pdm lock for a pyproject.toml "
-        "project, or pip-compile --generate-hashes (uv pip compile --generate-hashes) from the "
-        "requirements you write by hand to a requirements.txt you install with "
-        "--require-hashes.",
-        severity=Severity.WARNING, location=where)]
+
+    def render(lang: str) -> tuple[str, str]:
+        more = base.text(lang, "unlocked.more", n=len(files) - 3) if len(files) > 3 else ""
+        shown = ", ".join(files[:3]) + more
+        number = "one" if count == 1 else "other"
+        return (base.text(lang, f"unlocked.message.{number}", count=count, files=shown),
+                base.text(lang, "unlocked.fix"))
+
+    return [base.inventory_finding(UNLOCKED, base.localized(render), severity=Severity.WARNING,
+                                   location=where)]
 
 
 def _manifest_location(inv: Inventory, declared: list[Component]) -> Location | None:
@@ -134,16 +130,15 @@ def check_no_hashes(inv: Inventory) -> list[Finding]:
             continue
         how = "locked" if locked else "pinned"
         ships = comp.scope is Scope.REQUIRED
-        out.append(base.finding(
-            NO_HASHES, comp,
-            f"{who(comp)} is {how} without any artifact hash: the installer cannot tell the file "
-            "it downloads from the one that was reviewed, so a file replaced on the index, a "
-            "mirror or a proxy installs unnoticed."
-            + ("" if ships else " It is not a required dependency, so this matters less."),
-            "Record hashes: re-lock with a locker that writes them (uv, poetry and pdm do by "
-            "default; pip-compile --generate-hashes), or add --hash=sha256:<digest> to the "
-            "requirement and install with --require-hashes.",
-            severity=Severity.WARNING if ships else Severity.INFO))
+
+        def render(lang: str, comp: Component = comp, how: str = how,
+                   ships: bool = ships) -> tuple[str, str]:
+            less = "" if ships else base.text(lang, "no_hashes.optional")
+            return (base.text(lang, f"no_hashes.message.{how}", who=who(comp)) + less,
+                    base.text(lang, "no_hashes.fix"))
+
+        out.append(base.finding(NO_HASHES, comp, base.localized(render),
+                                severity=Severity.WARNING if ships else Severity.INFO))
     return out
 
 
@@ -172,32 +167,19 @@ def check_vcs_without_commit(inv: Inventory) -> list[Finding]:
         if kind == "commit":
             continue
         url = base.show_url(src.url)
-        if kind == "missing":
-            what = "without a revision, so it installs whatever the default branch holds"
-        elif kind == "branch":
-            what = f"at the branch '{src.revision}'"
-        elif kind == "tag":
-            what = f"at '{src.revision}', which looks like a tag"
-        else:
-            what = f"at '{src.revision}', an abbreviated commit id"
-        if kind in ("missing", "branch"):
-            why = ("a branch moves, so each install may fetch different code, and anyone who "
-                   "can push to it decides what you install")
-            severity = Severity.ERROR
-        elif kind == "tag":
-            why = "a tag can be moved or deleted and re-created pointing at other code"
-            severity = Severity.WARNING
-        else:
-            why = ("an abbreviated id can become ambiguous, and installers do not check that it "
-                   "still names the same commit")
-            severity = Severity.WARNING
-        out.append(base.finding(
-            VCS_WITHOUT_COMMIT, comp,
-            f"'{comp.name}' is installed from {url} {what}, not at a full commit id: {why}.",
-            f"Pin the full commit: '{comp.name} @ {src.vcs or 'git'}+{url}@<40-hex commit>', or "
-            "lock it (uv, poetry and pdm record the commit a branch or tag resolved to). Better "
-            "still, depend on a released version from an index.",
-            severity=severity))
+        severity = Severity.ERROR if kind in ("missing", "branch") else Severity.WARNING
+        why = "branch" if kind in ("missing", "branch") else kind
+
+        def render(lang: str, comp: Component = comp, kind: str = kind, why: str = why,
+                   url: str = url) -> tuple[str, str]:
+            src = comp.source
+            what = base.text(lang, f"vcs.what.{kind}", revision=src.revision)
+            return (base.text(lang, "vcs.message", name=comp.name, url=url, what=what,
+                              why=base.text(lang, f"vcs.why.{why}")),
+                    base.text(lang, "vcs.fix", name=comp.name, vcs=src.vcs or "git", url=url))
+
+        out.append(base.finding(VCS_WITHOUT_COMMIT, comp, base.localized(render),
+                                severity=severity))
     return out
 
 

@@ -41,28 +41,23 @@ def check_direct_url(inv: Inventory) -> list[Finding]:
             continue
         url = base.show_url(src.url)
         if _plain_http(src.url):
-            out.append(base.finding(
-                DIRECT_URL, comp,
-                f"'{comp.name}' is downloaded from {url} over plain HTTP: anyone on the network "
-                "path (public Wi-Fi, a proxy, a compromised router) can replace the file, and "
-                "the install runs its code."
-                + ("" if comp.hashes else " No hash is recorded that would catch it."),
-                "Use an https:// URL, record the artifact's hash (--hash=sha256:<digest>, or "
-                "#sha256=<digest> on the URL), or better, depend on the released package from an "
-                "index.",
-                severity=Severity.ERROR))
+            def render_http(lang: str, comp: Component = comp, url: str = url
+                            ) -> tuple[str, str]:
+                unhashed = "" if comp.hashes else base.text(lang, "direct_url.http_no_hash")
+                return (base.text(lang, "direct_url.http_message", name=comp.name, url=url)
+                        + unhashed, base.text(lang, "direct_url.http_fix"))
+
+            out.append(base.finding(DIRECT_URL, comp, base.localized(render_http),
+                                    severity=Severity.ERROR))
             continue
-        hashed = ("Its hash is recorded, so the file cannot change unseen, but" if comp.hashes
-                  else "Nothing records its hash, so the file behind the URL can change, and")
-        out.append(base.finding(
-            DIRECT_URL, comp,
-            f"'{comp.name}' is installed from a direct URL ({url}), not from an index: the "
-            f"index's release history, yanking and malware removal do not cover it, and tools "
-            f"that audit dependencies by name and version cannot match it to advisories. "
-            f"{hashed} a published package cannot depend on a URL.",
-            f"Depend on the released package from an index ('{comp.name}==<version>' with "
-            "hashes). If the URL is needed, keep it on https and record the artifact's hash.",
-            severity=Severity.WARNING))
+
+        def render(lang: str, comp: Component = comp, url: str = url) -> tuple[str, str]:
+            hashed = base.text(lang, "direct_url.hashed" if comp.hashes else "direct_url.unhashed")
+            return (base.text(lang, "direct_url.message", name=comp.name, url=url, hashed=hashed),
+                    base.text(lang, "direct_url.fix", name=comp.name))
+
+        out.append(base.finding(DIRECT_URL, comp, base.localized(render),
+                                severity=Severity.WARNING))
     return out
 
 
@@ -75,18 +70,14 @@ def check_extra_index_url(inv: Inventory) -> list[Finding]:
         extra = sorted(comp.extra_indexes)
         indexes = base.show_urls(extra)
         primary = base.show_url(comp.source.url)
-        out.append(base.finding(
-            EXTRA_INDEX, comp,
-            f"'{comp.name}' may be installed from {indexes} as well as from {primary} "
-            f"(--extra-index-url): pip treats every index as equal and takes the highest "
-            f"version it finds on any of them, so whoever publishes a package named "
-            f"'{comp.name}' with a higher version on another of them gets their code installed "
-            "(dependency confusion).",
-            "Install from one index that proxies the others (a single --index-url), or tie the "
-            "package to its index (uv: an explicit [[tool.uv.index]] named in "
-            "[tool.uv.sources]; poetry: a source with priority = \"explicit\"), and lock it "
-            "with hashes.",
-            severity=Severity.WARNING))
+        def render(lang: str, comp: Component = comp, indexes: str = indexes,
+                   primary: str = primary) -> tuple[str, str]:
+            return (base.text(lang, "extra_index.message", name=comp.name, indexes=indexes,
+                              primary=primary),
+                    base.text(lang, "extra_index.fix"))
+
+        out.append(base.finding(EXTRA_INDEX, comp, base.localized(render),
+                                severity=Severity.WARNING))
     return out
 
 
@@ -99,16 +90,15 @@ def check_non_default_index(inv: Inventory) -> list[Finding]:
             continue
         url = base.show_url(src.url)
         http = _plain_http(src.url)
-        out.append(base.finding(
-            NON_DEFAULT_INDEX, comp,
-            f"'{comp.name}' comes from the index {url}, not PyPI: who may publish to it, how "
-            "long it keeps releases and whether it is reachable are up to that index"
-            + (", and it is reached over plain HTTP, so anyone on the network path can change "
-               "what is installed." if http else "."),
-            ("Serve the index over https, make sure it is" if http
-             else "Make sure the index is")
-            + " one your organisation controls or trusts, and lock hashes for what it serves.",
-            severity=Severity.WARNING if http else Severity.INFO))
+        kind = "http" if http else "https"
+        def render_index(lang: str, comp: Component = comp, url: str = url,
+                         kind: str = kind) -> tuple[str, str]:
+            return (base.text(lang, f"non_default_index.message.{kind}", name=comp.name,
+                              url=url),
+                    base.text(lang, f"non_default_index.fix.{kind}"))
+
+        out.append(base.finding(NON_DEFAULT_INDEX, comp, base.localized(render_index),
+                                severity=Severity.WARNING if http else Severity.INFO))
     return out
 
 
@@ -139,18 +129,18 @@ def check_local_path(inv: Inventory) -> list[Finding]:
         if comp.scope is Scope.EXCLUDED or comp.name == own:
             continue
         path = comp.source.url if comp.source.kind is SourceKind.PATH else None
-        what = f"a local path ({path})" if path else "an editable install"
-        out.append(base.finding(
-            LOCAL_PATH, comp,
-            f"{who(comp)} is {what} dependency of {project.name} {project.version}, a project "
-            f"with a version and not marked private, so presumably published: a published "
-            f"package cannot carry a local path, so installs of it fail, or resolve "
-            f"'{comp.name}' from an index instead, which may not be the code you tested, or may "
-            "be someone else's package of that name.",
-            f"Publish '{comp.name}' and depend on a released version, or vendor it into this "
-            "package. Keep path dependencies in development groups; if the project is never "
-            f"published, mark it with the classifier '{PRIVATE_CLASSIFIER}'.",
-            severity=Severity.WARNING))
+        def render(lang: str, comp: Component = comp, path: str | None = path,
+                   owner: str = project.name, version: str = project.version
+                   ) -> tuple[str, str]:
+            what = (base.text(lang, "local_path.path", path=path) if path
+                    else base.text(lang, "local_path.editable"))
+            return (base.text(lang, "local_path.message", who=who(comp), what=what,
+                              project=owner, version=version, name=comp.name),
+                    base.text(lang, "local_path.fix", name=comp.name,
+                              classifier=PRIVATE_CLASSIFIER))
+
+        out.append(base.finding(LOCAL_PATH, comp, base.localized(render),
+                                severity=Severity.WARNING))
     return out
 
 

@@ -77,7 +77,21 @@ class SquatMatch:
 
     name: str
     popular: str
-    how: str  # a phrase: "two adjacent characters swapped", "the prefix 'python-' removed" ...
+    how: str  # a phrase: "'e' missing", "'python-' removed" ... (English)
+    phrase: tuple[str, str, str] = ("", "", "")  # the phrase's catalog key and its two values
+
+    def how_in(self, lang: str) -> str:
+        """The phrase in ``lang`` (message catalog ``risk.typosquat.how.*``)."""
+        key, a, b = self.phrase
+        return base.text(lang, f"typosquat.how.{key}", a=a, b=b) if key else self.how
+
+
+_Phrase = tuple[str, str, str]
+
+
+def _squat(name: str, popular: str, phrase: _Phrase) -> SquatMatch:
+    key, a, b = phrase
+    return SquatMatch(name, popular, base.text("en", f"typosquat.how.{key}", a=a, b=b), phrase)
 
 
 _LOOKALIKE_DIGITS = {("0", "o"), ("o", "0"), ("1", "l"), ("l", "1"), ("1", "i"), ("i", "1")}
@@ -97,7 +111,7 @@ def _segment_length(name: str, i: int) -> int:
     return length
 
 
-def _one_edit(candidate: str, popular: str) -> str | None:
+def _one_edit(candidate: str, popular: str) -> _Phrase | None:
     """How ``candidate`` is one edit away from ``popular``, or None when it is not one edit
     away, or is one only in a way legitimate names often are.
 
@@ -126,12 +140,12 @@ def _one_edit(candidate: str, popular: str) -> str | None:
                 return None
             if (was.isdigit() or now.isdigit()) and (was, now) not in _LOOKALIKE_DIGITS:
                 return None
-            return f"'{was}' changed to '{now}'"
+            return ("changed", was, now)
         if (first + 1 < lc and now == popular[first + 1] and candidate[first + 1] == was
                 and candidate[first + 2:] == popular[first + 2:]):
             if _segment_length(popular, first) < MIN_EDIT_LENGTH:
                 return None
-            return f"'{popular[first:first + 2]}' swapped to '{candidate[first:first + 2]}'"
+            return ("swapped", popular[first:first + 2], candidate[first:first + 2])
         return None
     if lc == lp + 1:
         longer, shorter = candidate, popular
@@ -151,10 +165,10 @@ def _one_edit(candidate: str, popular: str) -> str | None:
         around = max(_segment_length(popular, i - 1), _segment_length(popular, i))
         if around < MIN_EDIT_LENGTH:
             return None
-        return f"an extra '{char}'"
+        return ("extra", char, "")
     if _segment_length(popular, i) < MIN_EDIT_LENGTH:
         return None
-    return f"'{char}' missing"
+    return ("missing", char, "")
 
 
 def _deletions(name: str) -> set[str]:
@@ -175,14 +189,12 @@ def _cores(name: str) -> list[tuple[str, str]]:
     return out
 
 
-def _affix_phrase(candidate_affix: str | None, popular_affix: str | None) -> str:
-    def q(a: str) -> str:
-        return f"'{a}'"
+def _affix_phrase(candidate_affix: str | None, popular_affix: str | None) -> _Phrase:
     if candidate_affix and popular_affix:
-        return f"{q(popular_affix)} exchanged for {q(candidate_affix)}"
+        return ("exchanged", popular_affix, candidate_affix)
     if candidate_affix:
-        return f"{q(candidate_affix)} added"
-    return f"{q(popular_affix or '')} removed"
+        return ("added", candidate_affix, "")
+    return ("removed", popular_affix or "", "")
 
 
 class PopularIndex:
@@ -226,17 +238,17 @@ class PopularIndex:
         # separators: scikitlearn, torch-vision, sci-kit-learn
         for popular in self._squashed.get(cand.replace("-", ""), ()):
             if popular != cand:
-                return SquatMatch(cand, popular, "its hyphens moved, added or removed")
+                return _squat(cand, popular, ("hyphens", "", ""))
         # prefixes and suffixes: dateutil, python3-dateutil, requests-py
         own: list[tuple[str, str | None]] = [(cand, None)]
         if cand.startswith(PREFIXES) or cand.endswith(SUFFIXES):
             own.extend(_cores(cand))
         for core, affix in own:
             if affix is not None and core in self.names:
-                return SquatMatch(cand, core, _affix_phrase(affix, None))
+                return _squat(cand, core, _affix_phrase(affix, None))
             for popular, popular_affix in self._cores.get(core, ()):
                 if popular != cand:
-                    return SquatMatch(cand, popular, _affix_phrase(affix, popular_affix))
+                    return _squat(cand, popular, _affix_phrase(affix, popular_affix))
         # one edit, through the deletion neighbourhoods. Only some deletions can lead anywhere:
         # an edit at index i leaves cand[:i] a prefix of the popular name and what follows the
         # edit a suffix of it, so i is at most the longest popular prefix cand starts with (L)
@@ -265,7 +277,7 @@ class PopularIndex:
                     continue
                 how = _one_edit(cand, popular)
                 if how is not None:
-                    best = SquatMatch(cand, popular, how)
+                    best = _squat(cand, popular, how)
         return best
 
 
@@ -305,17 +317,15 @@ def check_typosquat(inv: Inventory) -> list[Finding]:
 
 
 def _finding(comp: Component, found: SquatMatch) -> Finding:
-    where = "" if comp.source.is_default_registry else (
-        f" It comes from the index {base.show_url(comp.source.url)}, not PyPI.")
-    return base.finding(
-        TYPOSQUAT, comp,
-        f"'{found.name}' looks like the popular package '{found.popular}' ({found.how}) but is "
-        "not itself a popular package: typosquatting packages take names like this so that a "
-        f"typo installs them, and they run their code at install or import time.{where}",
-        f"If you meant '{found.popular}', correct the name where '{found.name}' is declared and "
-        f"re-lock. If '{found.name}' is intended, check its publisher, project page and release "
-        "history on the index before trusting it, then waive this finding.",
-        severity=Severity.WARNING)
+    index = None if comp.source.is_default_registry else base.show_url(comp.source.url)
+
+    def render(lang: str) -> tuple[str, str]:
+        where = base.text(lang, "typosquat.index", url=index) if index else ""
+        return (base.text(lang, "typosquat.message", name=found.name, popular=found.popular,
+                          how=found.how_in(lang)) + where,
+                base.text(lang, "typosquat.fix", name=found.name, popular=found.popular))
+
+    return base.finding(TYPOSQUAT, comp, base.localized(render), severity=Severity.WARNING)
 
 
 CHECKS = (

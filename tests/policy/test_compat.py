@@ -4,10 +4,12 @@ The table is the specification: every family, OR / AND / WITH, or-later upgrades
 and unknown ids, and the famous cases. Other tests check what a person reads: every verdict that
 is not allowed says why (naming the term, the project's license and the use) and what to do.
 """
+# ruff: noqa: RUF001  (Chinese text has full-width punctuation on purpose)
 
 from __future__ import annotations
 
 import itertools
+import string
 import time
 from pathlib import Path
 
@@ -15,7 +17,14 @@ import pytest
 
 from compliance.licenses import catalog
 from compliance.policy import compat
-from compliance.policy.compat import Outcome, Use, Verdict, evaluate
+from compliance.policy.compat import (
+    Outcome,
+    Use,
+    Verdict,
+    compat_translations,
+    evaluate,
+    translatable_texts,
+)
 
 A = Outcome.ALLOWED
 OB = Outcome.OBLIGATIONS
@@ -468,3 +477,41 @@ def test_a_large_inventory_is_checked_quickly() -> None:
     for i in range(20_000):
         evaluate("Apache-2.0", expressions[i % len(expressions)], Use.DISTRIBUTED)
     assert time.perf_counter() - start < 2.0
+
+
+# ----------------------------------------------------------------------------- translations
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _fields(template: str) -> list[str]:
+    return sorted(f for _, f, _, _ in string.Formatter().parse(template) if f)
+
+
+def test_every_compat_text_has_a_chinese_variant_with_the_same_placeholders() -> None:
+    table = compat_translations("zh-CN")
+    texts = translatable_texts()
+    assert texts
+    for text in texts:
+        assert text in table, f"no zh-CN text for: {text}"
+        assert _fields(table[text]) == _fields(text), text
+        words = any(ch.isalpha() for ch in string.Formatter().vformat(text, (), _Blank()))
+        assert table[text].strip() and (table[text] != text or not words), text
+    # and nothing stale: every translated text is still in compat.yaml
+    assert sorted(set(table) - set(texts)) == []
+
+
+def test_a_verdict_carries_its_reason_and_fix_in_chinese() -> None:
+    v = evaluate("Apache-2.0", "GPL-3.0-only", Use.DISTRIBUTED)
+    ((lang, reason, fix),) = v.translations
+    assert lang == "zh-CN"
+    assert reason == ("GPL-3.0-only 是覆盖整个作品的著佐权许可证：distributed 用途要求整个项目以 "
+                      "GPL-3.0-only 授权，但项目许可证是 Apache-2.0。")
+    assert "Apache-2.0" in fix and "豁免" in fix
+    assert "copyleft reaching the whole work" in v.reason  # the English is unchanged
+    # sentences are joined without a space after a Chinese full stop
+    chosen = evaluate("MIT", "LGPL-2.1-or-later OR MIT", Use.NETWORK).translations[0][1]
+    assert "。 " not in chosen and "'LGPL-2.1-or-later OR MIT'" in chosen

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -57,6 +58,35 @@ def test_every_shipped_pack_loads_and_validates(name: str) -> None:
         assert rule.full_id == f"{name}/{rule.id}"
         assert rule.reason and rule.fix
         assert rule.scopes  # every rule covers some scope
+
+
+_WIDE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_rule_has_a_chinese_reason_and_fix(name: str) -> None:
+    for rule in load_pack(name).rules:
+        reason, fix = rule.localized("zh-CN")
+        assert (reason, fix) != (rule.reason, rule.fix), rule.full_id
+        assert _WIDE.search(reason) and _WIDE.search(fix), rule.full_id
+        # license ids and paths the English names stay as they are in the translation
+        for ident in re.findall(r"\b[A-Z][A-Za-z]*-\d[\w.+-]*\b|\.compliance\.yaml|--python",
+                                rule.reason + " " + rule.fix):
+            assert ident in reason + fix, (rule.full_id, ident)
+    assert load_pack(name).rules[0].localized("en") == (load_pack(name).rules[0].reason,
+                                                         load_pack(name).rules[0].fix)
+
+
+def test_a_rule_translation_is_optional_but_comes_as_a_pair(tmp_path: Path) -> None:
+    plain = load_pack(str(write(tmp_path / "plain.yaml", "id: plain\ndescription: d\nrules:\n" + GOOD_RULE)))
+    assert plain.rules[0].localized("zh-CN") == ("GPL is not allowed here.", "Replace it.")
+    both = load_pack(str(write(tmp_path / "both.yaml", "id: both\ndescription: d\nrules:\n" + GOOD_RULE
+                               + "    reason_zh-CN: 此处不允许 GPL。\n"
+                               + "    fix_zh-CN: 替换它。\n")))
+    assert both.rules[0].localized("zh-CN") == ("此处不允许 GPL。", "替换它。")
+    with pytest.raises(ComplianceError):
+        load_pack(str(write(tmp_path / "half.yaml", "id: half\ndescription: d\nrules:\n" + GOOD_RULE
+                            + "    reason_zh-CN: 此处不允许 GPL。\n")))
 
 
 def test_the_schema_is_a_valid_json_schema() -> None:

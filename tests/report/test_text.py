@@ -39,6 +39,8 @@ _WAIVER = (
     '    rules: ["{rule}"]\n'
     '    reason: "legal-approved"\n'
     '    comment: "<why this is acceptable>"')
+_WAIVER_ZH = _WAIVER.replace("If this use is acceptable, record a waiver in .compliance.yaml:",
+                             "如果此用途可以接受，请在 .compliance.yaml 中登记豁免：")
 
 
 def _component(name: str, version: str | None, license_: str | None, *, scope: Scope = Scope.REQUIRED,
@@ -53,11 +55,17 @@ def _component(name: str, version: str | None, license_: str | None, *, scope: S
 
 def _finding(comp: Component, rule: str, severity: Severity, message: str, fix: str, *,
              chosen: str | None = None, waived_by: str | None = None,
-             with_waiver: bool = True) -> Finding:
+             with_waiver: bool = True, zh: tuple[str, str] | None = None) -> Finding:
     license_ = comp.license.expression if comp.license else None
+    translations: tuple[tuple[str, str, str], ...] = ()
     if with_waiver:
         fix += "\n" + _WAIVER.format(purl=comp.purl, license=license_ or "NONE", rule=rule)
+    if zh is not None:
+        zh_fix = zh[1] + ("\n" + _WAIVER_ZH.format(purl=comp.purl, license=license_ or "NONE",
+                                                   rule=rule) if with_waiver else "")
+        translations = (("zh-CN", zh[0], zh_fix),)
     return Finding(rule=rule, severity=severity, message=message, fix=fix,
+                   translations=translations,
                    component_ref=comp.ref, component_name=comp.name,
                    component_version=comp.version, purl=comp.purl, license=license_,
                    location=comp.occurrences[0], chosen=chosen, waived_by=waived_by,
@@ -85,7 +93,10 @@ def sample_report(lang: str = "en", *, failed: bool = True) -> CheckReport:
         "reaching the whole work: distributed use would require the whole project to be under "
         "GPL-3.0-only, but the project's license is Apache-2.0.",
         "Replace it with a component under a license compatible with Apache-2.0, or relicense "
-        "the project under GPL-3.0-only.")
+        "the project under GPL-3.0-only.",
+        zh=("'GPL-3.0-only'（distributed 用途，项目许可证 Apache-2.0）：GPL-3.0-only 是覆盖整个作品的"
+            "著佐权许可证：distributed 用途要求整个项目以 GPL-3.0-only 授权，但项目许可证是 Apache-2.0。",
+            "改用许可证与 Apache-2.0 兼容的组件，或将项目改以 GPL-3.0-only 授权。"))
     pyqt = _finding(
         by["pyqt5"], "default/unknown-license", Severity.WARNING,
         "LicenseRef-Riverbank-Commercial in 'GPL-3.0-only OR LicenseRef-Riverbank-Commercial' "
@@ -312,3 +323,16 @@ def test_cli_end_to_end(tmp_path: Path, run_cli: Callable[..., CliResult], lang:
         assert "FAIL: 1 error" in result.stdout
     else:
         assert "错误（1）" in result.stdout and "未通过：1 个错误" in result.stdout
+
+
+def test_chinese_wraps_between_characters_and_keeps_punctuation_attached() -> None:
+    from compliance.report.text import _wrap, width
+
+    para = ("'GPL-3.0-only'（distributed 用途，项目许可证 Apache-2.0）：GPL-3.0-only 是覆盖整个作品的"
+            "著佐权许可证：distributed 用途要求整个项目以 GPL-3.0-only 授权，但项目许可证是 Apache-2.0。")
+    lines = _wrap(para, 30)
+    assert len(lines) > 1 and all(width(line) <= 30 for line in lines)
+    assert not any(line[0] in "，。；：）" or line[-1] == "（" for line in lines)
+    # nothing is lost but the spaces a line break replaced
+    assert "".join(lines).replace(" ", "") == para.replace(" ", "")
+    assert "GPL-3.0-only" in " ".join(lines)  # license ids are never split

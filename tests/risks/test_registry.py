@@ -1,4 +1,5 @@
 """The registry: all_checks, select_checks, run_checks; and the checks on a real scan."""
+# ruff: noqa: RUF001  (Chinese text has full-width punctuation on purpose)
 
 from __future__ import annotations
 
@@ -186,3 +187,39 @@ def test_compliance_check_risks(run_cli) -> None:
             if f["rule"].startswith("risk/")] == ["risk/sbom-quality"]
     bad = run_cli("check", root, "--risk-checks", "nope")
     assert bad.exit_code == 2 and "no risk check matches 'nope'" in bad.stderr
+
+
+def test_every_risk_finding_is_also_in_chinese() -> None:
+    from compliance.scan import ScanConfig, scan_repository
+
+    root = Path(__file__).resolve().parents[2] / "examples" / "llm-serving"
+    found = run_checks(scan_repository(root, ScanConfig()).inventory)
+    assert len({f.rule for f in found}) >= 4
+    for f in found:
+        ((lang, message, fix),) = f.translations
+        assert lang == "zh-CN"
+        assert f.localized("zh-CN") == (message, fix) and f.localized("en") == (f.message, f.fix)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in message + fix), f.rule
+        if f.component_name:  # names stay as they are
+            assert f.component_name.split("/")[-1] in message, (f.rule, message)
+
+
+def test_risk_findings_in_chinese_keep_names_urls_and_commands() -> None:
+    from tests.risks.helpers import comp, inventory
+
+    inv = inventory(
+        comp("reqeusts", "2.0"),
+        comp("mywheel", "1.0", kinds=[MANIFEST], source=Source(
+            SourceKind.URL, "http://bob:s3cret@mirror.internal/mywheel-1.0.tar.gz")),
+        comp("gitdep", None, kinds=[MANIFEST], source=Source(
+            SourceKind.VCS, "https://github.com/a/gitdep", revision="main", vcs="git")),
+        comp("nolicense", "1.0"))
+    found = {(f.rule, f.component_name): f for f in run_checks(inv)}
+    squat = found["risk/typosquat", "reqeusts"].localized("zh-CN")
+    assert "'reqeusts' 看起来像热门软件包 'requests'（'ue' 互换成了 'eu'）" in squat[0]
+    http = found["risk/direct-url", "mywheel"].localized("zh-CN")
+    assert "明文 HTTP" in http[0] and "s3cret" not in http[0] and "https://" in http[1]
+    vcs = found["risk/vcs-without-commit", "gitdep"].localized("zh-CN")
+    assert "使用分支 'main'" in vcs[0] and "'gitdep @ git+https://github.com/a/gitdep@" in vcs[1]
+    none = found["risk/no-license", "nolicense"].localized("zh-CN")
+    assert none[0].startswith("未找到 'nolicense 1.0' 的许可证") and "--python" in none[1]
