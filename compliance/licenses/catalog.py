@@ -22,7 +22,7 @@ import functools
 import importlib.util
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -44,7 +44,9 @@ __all__ = [
     "LicenseFacts",
     "all_ids",
     "get",
+    "localized_terms",
     "suggest",
+    "term_translations",
 ]
 
 SCANCODE = "scancode-licensedb"
@@ -165,6 +167,41 @@ def suggest(license_id: str, limit: int = 5) -> list[str]:
             if ident not in out:
                 out.append(ident)
     return out[:limit]
+
+
+def term_translations(lang: str) -> Mapping[str, str]:
+    """The translations of the catalog's obligations and use restrictions into ``lang``
+    (``catalog.<lang>.yaml`` beside ``catalog.yaml``): English text -> text. Read once."""
+    return _term_translations(lang)
+
+
+def localized_terms(texts: Sequence[str], lang: str) -> tuple[str, ...]:
+    """``texts`` (obligations or use restrictions of the catalog) in ``lang``; English for
+    ``"en"``, and any text without a translation stays as written."""
+    return _localized_terms(tuple(texts), lang)
+
+
+@functools.lru_cache(maxsize=8192)
+def _localized_terms(texts: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    if lang == "en" or not texts:
+        return texts
+    table = _term_translations(lang)
+    return tuple(table.get(text, text) for text in texts)
+
+
+@functools.cache
+def _term_translations(lang: str) -> dict[str, str]:
+    name = f"catalog.{lang}.yaml"
+    try:
+        data = yaml.load(_data_text(name), Loader=_YamlLoader)
+    except (OSError, yaml.YAMLError) as e:
+        raise CatalogError(f"cannot read {name}: {e}") from e
+    entries = data.get("translations") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("en"), str) and isinstance(e.get(lang), str)
+            for e in entries):
+        raise CatalogError(f"{name}: 'translations' must be a list of {{en: ..., {lang}: ...}}")
+    return {e["en"]: e[lang] for e in entries}
 
 
 def _bare(lower_id: str) -> str:

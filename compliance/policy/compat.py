@@ -542,7 +542,7 @@ def _obligations(kinds: Iterable[str], facts: LicenseFacts, ctx: _Ctx) -> list[s
     out: list[str] = []
     for kind in kinds:
         if kind == "license":
-            out.extend(facts.obligations)
+            out.extend(catalog.localized_terms(facts.obligations, _LANG.get()))
         elif kind == "restrictions":
             out.extend(_restrictions(facts))
         else:
@@ -552,7 +552,17 @@ def _obligations(kinds: Iterable[str], facts: LicenseFacts, ctx: _Ctx) -> list[s
 
 def _restrictions(facts: LicenseFacts) -> list[str]:
     template = str(_data()["obligations"]["restriction"])
-    return [_fmt(template, _Ctx(restriction=r)) for r in facts.use_restrictions]
+    return [_fmt(template, _Ctx(restriction=r))
+            for r in catalog.localized_terms(facts.use_restrictions, _LANG.get())]
+
+
+def _restriction_list(facts: LicenseFacts) -> str:
+    """The license's use restrictions as one phrase (the ``{restrictions}`` placeholder)."""
+    lang = _LANG.get()
+    texts = catalog.localized_terms(facts.use_restrictions, lang)
+    if lang == "en":
+        return "; ".join(texts) or "read its terms"
+    return "\uff1b".join(texts) or catalog.localized_terms(("read its terms",), lang)[0]
 
 
 @dataclass(frozen=True)
@@ -649,7 +659,7 @@ def _term_verdict(out: _Out, leaf: _Leaf, use: Use) -> TermVerdict:
     else:
         effect = None
     ctx.update(name=facts.name, family=family.value,
-               restrictions="; ".join(facts.use_restrictions) or "read its terms")
+               restrictions=_restriction_list(facts))
     rule = _rule(facts, family, use, effect)
     obligations = _obligations(rule.get("obligations", ()), facts, ctx)
     note = _fmt(str(rule.get("note", "")), ctx)

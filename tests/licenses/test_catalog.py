@@ -430,3 +430,40 @@ def test_spdx_decides_what_is_an_exception() -> None:
     for exception in ("Classpath-exception-2.0", "LLVM-exception", "GCC-exception-3.1"):
         facts = get(exception)
         assert facts is not None and facts.is_exception
+
+
+# ----------------------------------------------------------------------------- translations
+
+
+def _catalog_terms() -> list[str]:
+    """Every obligation and use restriction of the catalog, rules and family defaults included."""
+    out: list[str] = []
+    for ident in catalog.all_ids():
+        facts = catalog.get(ident)
+        assert facts is not None
+        out.extend(facts.obligations)
+        out.extend(facts.use_restrictions)
+    return list(dict.fromkeys(out))
+
+
+def test_every_catalog_obligation_and_restriction_has_a_chinese_text() -> None:
+    table = catalog.term_translations("zh-CN")
+    texts = _catalog_terms()
+    assert len(texts) > 100
+    for text in texts:
+        assert text in table, f"no zh-CN text for: {text}"
+        zh = table[text]
+        assert zh.strip() and zh != text, text
+        assert re.search("[\u4e00-\u9fff]", zh), text
+    # and nothing stale ("read its terms" is the engine's text for a license without any)
+    assert sorted(set(table) - set(texts) - {"read its terms"}) == []
+
+
+def test_localized_terms() -> None:
+    texts = ("keep the copyright and license notices", "not a catalog text")
+    assert catalog.localized_terms(texts, "en") == texts
+    assert catalog.localized_terms(list(texts), "zh-CN") == (
+        "保留版权声明和许可证声明", "not a catalog text")
+    assert catalog.localized_terms((), "zh-CN") == ()
+    with pytest.raises(catalog.CatalogError):
+        catalog.localized_terms(texts, "xx-XX")

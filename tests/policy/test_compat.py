@@ -9,6 +9,7 @@ is not allowed says why (naming the term, the project's license and the use) and
 from __future__ import annotations
 
 import itertools
+import re
 import string
 import time
 from pathlib import Path
@@ -515,3 +516,28 @@ def test_a_verdict_carries_its_reason_and_fix_in_chinese() -> None:
     # sentences are joined without a space after a Chinese full stop
     chosen = evaluate("MIT", "LGPL-2.1-or-later OR MIT", Use.NETWORK).translations[0][1]
     assert "。 " not in chosen and "'LGPL-2.1-or-later OR MIT'" in chosen
+
+
+@pytest.mark.parametrize(("outbound", "inbound", "use", "expected"), [
+    (PROP, "LGPL-2.1-only", DIST, "以 LGPL 分发库的完整源代码"),
+    (PROP, "LicenseRef-llama3.1", NET, "月活跃用户超过 7 亿（700 million）"),
+])
+def test_catalog_obligations_are_in_chinese(outbound: str | None, inbound: str, use: Use,
+                                            expected: str) -> None:
+    v = evaluate(outbound, inbound, use)
+    ((lang, duties),) = v.obligations_translations
+    assert lang == "zh-CN"
+    assert len(duties) == len(v.obligations)
+    english = set(v.obligations)
+    assert not english & set(duties)  # no English obligation sentence is left
+    # (quoted notices such as "Llama 3.1 is licensed under ..." stay verbatim, inside Chinese)
+    assert all(re.search("[\u4e00-\u9fff]", d) for d in duties), duties
+    assert any(expected in d for d in duties), duties
+    assert not any(o in v.translations[0][1] for o in english)
+
+
+def test_restrictions_placeholder_is_in_chinese() -> None:
+    v = evaluate("MIT", "Elastic-2.0", INT)
+    reason = v.translations[0][1]
+    assert "托管服务" in reason, reason
+    assert "managed service" not in reason
