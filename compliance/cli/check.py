@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from compliance.cli import exit_codes
 from compliance.cli.output import write_output
 from compliance.cli.progress import stderr_progress
-from compliance.errors import InputError
-from compliance.model import Diagnostic, Finding, Inventory, Severity
+from compliance.inputs import load_inventory
+from compliance.model import Finding, Severity
 from compliance.policy.compat import Use
 from compliance.policy.config import load_config
 from compliance.policy.evaluate import evaluate_inventory
 from compliance.policy.packs import load_packs
 from compliance.report.base import CheckReport, ReportFormat, render
 from compliance.report.text import summary_line
-from compliance.sbom.read import looks_like_sbom, read_sbom
-from compliance.scan import Progress, ScanConfig, scan_repository
+from compliance.scan import ScanConfig
 
 FAIL_ON = ("error", "warning", "never")
-
-
-def _inventory(target: Path, config: ScanConfig, *, progress: Progress | None = None
-               ) -> tuple[Inventory, list[Diagnostic], Path, dict[str, Any]]:
-    """Scan a repository, or read an SBOM; returns the inventory, the problems met reading it,
-    the folder the policy file is looked for in, and what the SBOM says of itself (for the
-    SBOM quality score). ``progress`` is handed to the scan (see ``scan_repository``)."""
-    if target.is_dir():
-        inv = scan_repository(target, config, progress=progress).inventory
-        return inv, list(inv.diagnostics), target, {}
-    if not target.exists():
-        raise InputError(f"{target}: no such file or directory")
-    if not looks_like_sbom(target):
-        raise InputError(f"{target}: neither a repository folder nor a CycloneDX SBOM "
-                         "(JSON or XML)")
-    read = read_sbom(target)
-    authors = ", ".join(read.authors) or read.tool
-    facts = {"has_timestamp": bool(read.timestamp), "author": authors}
-    return read.inventory, [*read.diagnostics, *read.inventory.diagnostics], Path.cwd(), facts
 
 
 @click.command("check")
@@ -133,8 +112,9 @@ def check_command(
                              debug=bool(obj.get("debug")),
                              identify_cache=obj.get("identify_cache"))
     with stderr_progress(quiet) as progress:
-        inventory, diagnostics, root, sbom_facts = _inventory(target, scan_config,
-                                                              progress=progress)
+        loaded = load_inventory(target, scan_config, progress=progress)
+    inventory, diagnostics = loaded.inventory, loaded.diagnostics
+    root, sbom_facts = loaded.policy_root, loaded.sbom_facts
     config = load_config(root, config_path)
     packs = load_packs(list(rules) if rules else config.pack_specs())
     chosen_use = use or config.use or Use.DISTRIBUTED.value

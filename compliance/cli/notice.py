@@ -8,32 +8,13 @@ import click
 
 from compliance.cli import exit_codes
 from compliance.cli.output import write_output
-from compliance.errors import InputError
-from compliance.model import Diagnostic, Inventory
+from compliance.inputs import load_inventory
 from compliance.notice import build_notice
 from compliance.policy.config import load_config
 from compliance.policy.evaluate import apply_curations
 from compliance.report.messages import message, resolve_lang
 from compliance.report.notice import NoticeFormat, render
-from compliance.sbom.read import looks_like_sbom, read_sbom
-from compliance.scan import ScanConfig, scan_repository
-
-
-def _inventory(target: Path, config: ScanConfig
-               ) -> tuple[Inventory, list[Diagnostic], Path, Path | None]:
-    """Scan a repository or read an SBOM; returns the inventory, the problems met reading it,
-    the folder the policy file is looked for in, and the scanned folder (None for an SBOM:
-    its components' license files cannot be read)."""
-    if target.is_dir():
-        inv = scan_repository(target, config).inventory
-        return inv, list(inv.diagnostics), target, target.resolve()
-    if not target.exists():
-        raise InputError(f"{target}: no such file or directory")
-    if not looks_like_sbom(target):
-        raise InputError(f"{target}: neither a repository folder nor a CycloneDX SBOM "
-                         "(JSON or XML)")
-    read = read_sbom(target)
-    return read.inventory, [*read.diagnostics, *read.inventory.diagnostics], Path.cwd(), None
+from compliance.scan import ScanConfig
 
 
 @click.command("notice")
@@ -89,7 +70,9 @@ def notice_command(
     chosen_lang = resolve_lang(lang)
     scan_config = ScanConfig(excludes=excludes, python_environments=pythons,
                              debug=bool(ctx.obj and ctx.obj.get("debug")))
-    inventory, diagnostics, root, scan_root = _inventory(target, scan_config)
+    loaded = load_inventory(target, scan_config)
+    inventory, diagnostics = loaded.inventory, loaded.diagnostics
+    root, scan_root = loaded.policy_root, loaded.scan_root
     if scan_root is None and pythons and not quiet:
         click.echo("compliance: --python applies to a scanned PATH; it is ignored for an SBOM",
                    err=True)

@@ -82,11 +82,6 @@ def _first(props: dict[str, list[str]], name: str) -> str | None:
     return values[0].strip() if values else None
 
 
-def _true(props: dict[str, list[str]], name: str) -> bool:
-    value = _first(props, name)
-    return value is not None and value.lower() in ("true", "1", "yes")
-
-
 def is_model(comp: Component, props: dict[str, list[str]] | None = None) -> bool:
     """True for a model or data set: its CycloneDX type, a hub ecosystem, or model facts."""
     if comp.component_type in MODEL_TYPES or comp.ecosystem in HUB_ECOSYSTEMS:
